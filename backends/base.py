@@ -1,0 +1,255 @@
+"""What every backend shares: the layout of a generated module and the emitter.
+
+Input: a :class:`pdecomp.ir.Plan` and a derivative method. Output: the source text of a
+standalone Python module that imports only its framework. A backend is a printer table
+(`_printer.py`) plus three pieces of framework code, given as source text:
+
+- ``runtime``: argument checks, conversion of params and inputs, the model-output
+  normaliser ``_fields``;
+- ``methods``: one ``_derivatives(model, coords, wanted, create_graph, field_axis)`` per
+  derivative method (``zcs``, ``zcs-fwd``, ``funcloop``, ``datavect``);
+- ``imports``: the import lines for the module aliases the printer used.
+
+Emitters print text and never import torch or jax.
+"""
+
+from __future__ import annotations
+
+import abc
+import textwrap
+
+import sympy
+
+from pdecomp.backends._printer import FrameworkPrinter
+from pdecomp.ir import Plan, PlannedEquation
+
+# How each derivative method is described in the generated module's header.
+METHOD_DOCS = {
+    "zcs": "reverse-mode Zero Coordinate Shift: one zero scalar per coordinate is added to\n"
+    "that coordinate before the model runs; each derivative is a scalar backward pass of\n"
+    "the a-weighted sum omega = sum(a * u), then one pass w.r.t. a returns the field",
+    "zcs-fwd": "forward-mode Zero Coordinate Shift: nested jvp with one-hot tangents on the\n"
+    "same zero scalars (an all-ones tangent on each coordinate)",
+    "funcloop": "FuncLoop baseline: coordinates are leaves, one backward pass per output\n"
+    "function (row of the output) and derivative",
+    "datavect": "DataVect baseline: coordinates are repeated to the output's shape and made\n"
+    "leaves; the model must accept coordinates of its output's shape",
+}
+
+# The framework-independent part of every generated module: keyword handling and the
+# public functions. It relies on the backend's runtime for _check_coords, _to_value and
+# _derivatives.
+PUBLIC_API = '''
+def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """All residuals at the same points: a dict equation name -> {array}.
+
+    model: callable taking the coordinates positionally ({coords_list}) and returning
+        the fields ({fields_list}): one {array} for one field; a tuple/list in field order
+        or a dict by field name for several (or one {array} with the fields on
+        `field_axis`).
+    coords: one {array} per coordinate, of any shapes the model accepts.
+    values: params (optional, defaults in PARAMS) and inputs (required by the equations
+        that read them), as keywords.
+    create_graph: keep the graph of the derivatives (needed to train through them).
+    """
+    return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
+
+
+def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """The residual of one equation, computing only the derivatives it reads."""
+    if name not in EQUATIONS:
+        raise ValueError(
+            f"unknown equation {{name!r}}; equations: {{', '.join(EQUATIONS)}}"
+        )
+    return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
+
+
+def _evaluate(names, model, coords, create_graph, field_axis, values):
+    coords = _check_coords(coords)
+    env = dict(zip(COORDS, coords))
+    env.update(_keywords(names, values, coords[0]))
+    wanted = []
+    for name in names:
+        wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
+    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
+    return {{name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}}
+
+
+def _keywords(names, values, like):
+    """Params (file defaults filled in) and the inputs the equations `names` read."""
+    for key in values:
+        if key not in PARAMS and key not in INPUTS:
+            raise TypeError(
+                f"unknown keyword argument {{key!r}}; params: {{', '.join(PARAMS) or 'none'}}; "
+                f"inputs: {{', '.join(INPUTS) or 'none'}}"
+            )
+    env = {{}}
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in PARAMS:
+                env[arg] = _to_value(arg, values.get(arg, PARAMS[arg]), like)
+            elif arg in INPUTS:
+                if arg not in values:
+                    raise TypeError(f"equation {{name!r}} needs the input {{arg!r}} (a keyword)")
+                env[arg] = _to_value(arg, values[arg], like)
+    return env
+
+
+def _links(wanted):
+    """The chain suffixes the derivatives `wanted` need, parents first."""
+    needed = set()
+    for name in wanted:
+        suffix = DERIVATIVES[name][1]
+        while suffix and suffix not in needed:
+            needed.add(suffix)
+            suffix = CHAIN[suffix][0]
+    return [suffix for suffix in CHAIN if suffix in needed]
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])]."""
+    groups = {{}}
+    for name in wanted:
+        field, suffix = DERIVATIVES[name]
+        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+    return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
+'''
+
+
+class Backend(abc.ABC):
+    """A target framework: a printer, an array name for docs, runtime and engines."""
+
+    name: str
+    array: str  # "torch.Tensor", "jax.Array": used in docstrings of the generated code
+    printer: type[FrameworkPrinter]
+    imports: dict[str, str]  # module alias used by the printer -> import line
+    runtime: str
+    methods: dict[str, str]
+
+    def emit(self, plan: Plan, method: str, source_name: str, version: str) -> str:
+        """The generated module, as text."""
+        if method not in self.methods:
+            raise ValueError(
+                f"backend {self.name!r} has no method {method!r}; "
+                f"methods: {', '.join(self.methods)}"
+            )
+        printer = self.printer()
+        tables = self._tables(plan, printer)
+        equations = [self._equation(e, printer) for e in plan.equations]
+        used = (set(printer.module_imports) & set(self.imports)) | set(self.base_modules)
+        imports = sorted({self.imports[m] for m in used}, key=_import_order)
+        api = PUBLIC_API.format(
+            array=self.array,
+            coords_list=", ".join(plan.system.coords),
+            fields_list=", ".join(plan.system.fields),
+        )
+        parts = [
+            self._header(plan, method, source_name, version),
+            "\n".join(imports),
+            tables,
+            "\n\n\n".join(equations),
+            "EQUATIONS = {\n"
+            + "".join(
+                f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations
+            )
+            + "}",
+            PUBLIC_API_BANNER + api.strip(),
+            RUNTIME_BANNER + textwrap.dedent(self.runtime).strip(),
+            ENGINE_BANNER.format(method=method) + textwrap.dedent(self.methods[method]).strip(),
+        ]
+        return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+    base_modules: tuple[str, ...] = ()  # always imported (the runtime uses them)
+
+    def _header(self, plan: Plan, method: str, source_name: str, version: str) -> str:
+        system = plan.system
+        lines = [
+            f'"""Residuals of the PDE system \'{system.name}\' from {source_name}.',
+            "",
+            f"Compiled by pdecomp {version} for {self.name}. Derivatives by method '{method}':",
+            *METHOD_DOCS[method].split("\n"),
+        ]
+        lines += [
+            "",
+            f"Coordinates (model arguments, in order): {', '.join(system.coords)}"
+            + (f"; time: {system.time}" if system.time else ""),
+            f"Fields (model outputs, in order): {', '.join(system.fields)}",
+        ]
+        if system.params:
+            lines.append("Params (keywords, with defaults): " + ", ".join(p.name for p in system.params))
+        if system.inputs:
+            lines.append("Inputs (keywords, data at the points): " + ", ".join(system.inputs))
+        lines += ["", "Equations (residual = lhs - rhs):"]
+        lines += [f"    {e.text}" for e in plan.equations]
+        lines += [
+            "",
+            f"Derivatives computed (highest order {plan.max_order}): "
+            + (", ".join(plan.derivatives) or "none"),
+            "",
+            "Use: residuals(model, "
+            + ", ".join(system.coords)
+            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...).",
+            "This file is generated: edit the .pde file and compile again.",
+            '"""',
+        ]
+        return "\n".join(lines)
+
+    def _tables(self, plan: Plan, printer: FrameworkPrinter) -> str:
+        system = plan.system
+        params = "".join(
+            f'    "{p.name}": {printer.doprint(p.default)},\n' for p in system.params
+        )
+        chain = "".join(
+            f'    "{n.suffix}": ("{_parent_suffix(plan, n)}", {n.coord}),\n' for n in plan.chain
+        )
+        derivatives = "".join(f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items())
+        return "\n".join(
+            [
+                f"COORDS = {_tuple(system.coords)}",
+                f"FIELDS = {_tuple(system.fields)}",
+                f"PARAMS = {{\n{params}}}" if params else "PARAMS = {}",
+                f"INPUTS = {_tuple(system.inputs)}",
+                "",
+                "# The derivative chain, parents first: suffix -> (parent suffix, coordinate",
+                "# position). Each link is one derivative of the previous one in one coordinate,",
+                "# so every shared lower-order derivative is computed once.",
+                f"CHAIN = {{\n{chain}}}" if chain else "CHAIN = {}",
+                "# Derivatives the equations read: name -> (field, chain suffix).",
+                f"DERIVATIVES = {{\n{derivatives}}}" if derivatives else "DERIVATIVES = {}",
+            ]
+        )
+
+    def _equation(self, equation: PlannedEquation, printer: FrameworkPrinter) -> str:
+        """``def eq_<name>(args): return <expr>``, shared subexpressions hoisted once."""
+        temporaries, (expr,) = sympy.cse(
+            equation.expr, symbols=sympy.numbered_symbols("_s"), optimizations=None
+        )
+        body = [f"    {printer.doprint(s)} = {printer.doprint(e)}" for s, e in temporaries]
+        body.append(f"    return {printer.doprint(expr)}")
+        return "\n".join(
+            [
+                f"def eq_{equation.name}({', '.join(equation.args)}):",
+                f'    """{equation.text}"""',
+                *body,
+            ]
+        )
+
+
+PUBLIC_API_BANNER = "# ---- public functions " + "-" * 58 + "\n\n\n"
+RUNTIME_BANNER = "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
+ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
+
+
+def _parent_suffix(plan: Plan, node) -> str:
+    return next((n.suffix for n in plan.chain if n.index == node.parent), "")
+
+
+def _tuple(names) -> str:
+    names = list(names)
+    if len(names) == 1:
+        return f'("{names[0]}",)'
+    return "(" + ", ".join(f'"{n}"' for n in names) + ")"
+
+
+def _import_order(line: str) -> tuple[int, str]:
+    return (0 if line == "import math" else 1, line)

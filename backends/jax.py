@@ -1,0 +1,245 @@
+"""The JAX backend: a printer table, the runtime checks and four derivative engines.
+
+Input: a Plan (through :class:`pdecomp.backends.base.Backend.emit`). Output: module text
+that imports only ``jax`` and ``jax.numpy`` (and ``math`` where constants appear). The
+residuals are pure functions: usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``.
+``create_graph`` is accepted for parity with torch and has no effect (nothing to keep).
+"""
+
+from __future__ import annotations
+
+from pdecomp.backends._printer import BASE_FUNCTIONS, FrameworkPrinter
+from pdecomp.backends.base import Backend
+
+
+class JaxPrinter(FrameworkPrinter):
+    module = "jnp"
+    functions = {
+        **BASE_FUNCTIONS,
+        "asin": "arcsin",
+        "acos": "arccos",
+        "atan": "arctan",
+        "atan2": "arctan2",
+    }
+
+
+RUNTIME = '''
+def _check_coords(coords):
+    """The coordinates as JAX arrays, after checking their number, kind and dtype."""
+    if len(coords) != len(COORDS):
+        raise TypeError(
+            f"expected {len(COORDS)} coordinate arrays ({', '.join(COORDS)}), got {len(coords)}"
+        )
+    for name, c in zip(COORDS, coords):
+        if not hasattr(c, "dtype") or not hasattr(c, "shape"):
+            raise TypeError(f"coordinate {name!r} must be an array, got {type(c).__name__}")
+        if not jnp.issubdtype(c.dtype, jnp.floating):
+            raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
+        if c.dtype != coords[0].dtype:
+            raise TypeError(f"coordinate {name!r} is {c.dtype}, but {COORDS[0]!r} is {coords[0].dtype}")
+    return tuple(jnp.asarray(c) for c in coords)
+
+
+def _to_value(name, value, like):
+    """A param or input as an array of the coordinates' dtype."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and jnp.issubdtype(dtype, jnp.floating) and dtype != like.dtype:
+        raise TypeError(f"{name!r} is {dtype}, the coordinates are {like.dtype}")
+    try:
+        return jnp.asarray(value, dtype=like.dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name!r} must be a number or an array: {error}") from None
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif isinstance(out, jax.Array):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one array of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = tuple(jnp.moveaxis(out, field_axis, 0))
+    else:
+        raise TypeError(
+            f"the model must return a jax.Array, a tuple/list or a dict of arrays, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not isinstance(u, jax.Array):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not an array")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+'''
+
+ZCS = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by reverse-mode ZCS.
+
+    z: one zero scalar per coordinate, added to it before the model call.
+    omega(z, a) = sum(a * u(z)) over the fields, a = ones (the dummy weights); each link
+    of CHAIN is one jax.grad in one z, and a last jax.grad w.r.t. a gives the fields.
+    """
+    zs = tuple(jnp.zeros((), c.dtype) for c in coords)
+
+    def fields_at(z):
+        return _fields(model(*(c + zk for c, zk in zip(coords, z))), field_axis)
+
+    def omega(z, a):
+        return sum(jnp.sum(w * u) for w, u in zip(a, fields_at(z)))
+
+    def grad_in(f, k):
+        return lambda z, a: jax.grad(f)(z, a)[k]
+
+    fields = fields_at(zs)
+    values = dict(zip(FIELDS, fields))
+    weights = tuple(jnp.ones_like(u) for u in fields)
+    functions = {"": omega}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        functions[suffix] = grad_in(functions[parent], k)
+    for suffix, group in _by_suffix(wanted):
+        grads = jax.grad(functions[suffix], argnums=1)(zs, weights)
+        for name, f in group:
+            values[name] = grads[f]
+    return values
+'''
+
+ZCS_FWD = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by forward-mode ZCS.
+
+    Each link of CHAIN is one jax.jvp in one zero scalar z_k (a one-hot tangent on z,
+    i.e. an all-ones tangent on coordinate k), nested along the chain.
+    """
+    zs = tuple(jnp.zeros((), c.dtype) for c in coords)
+
+    def fields_at(z):
+        return _fields(model(*(c + zk for c, zk in zip(coords, z))), field_axis)
+
+    def jvp_in(f, k):
+        tangent = tuple(jnp.ones_like(z) if i == k else jnp.zeros_like(z) for i, z in enumerate(zs))
+        return lambda z: jax.jvp(f, (z,), (tangent,))[1]
+
+    functions = {"": fields_at}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        functions[suffix] = jvp_in(functions[parent], k)
+    values = dict(zip(FIELDS, fields_at(zs)))
+    for suffix, group in _by_suffix(wanted):
+        result = functions[suffix](zs)
+        for name, f in group:
+            values[name] = result[f]
+    return values
+'''
+
+FUNCLOOP = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by the FuncLoop baseline.
+
+    The coordinates, broadcast to one shape P, are the differentiated arguments; the
+    output has shape (functions..., *P). For each output function (row) and each link of
+    CHAIN, one jax.grad of the row's sum w.r.t. a coordinate.
+    """
+    leaves = jnp.broadcast_arrays(*coords)
+    points = leaves[0].shape
+    fields = _fields(model(*leaves), field_axis)
+    values = dict(zip(FIELDS, fields))
+
+    def grad_in(f, k):
+        return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
+
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        if not mine:
+            continue
+        shape = fields[f].shape
+        if tuple(shape[len(shape) - len(points):]) != tuple(points):
+            raise ValueError(
+                f"funcloop needs the output's trailing dimensions to be the points' shape "
+                f"{tuple(points)}; field {field!r} has shape {tuple(shape)}"
+            )
+        rows = {name: [] for name in mine}
+        count = 1
+        for n in shape[: len(shape) - len(points)]:
+            count *= n
+        for m in range(count):
+            def row(*xs, m=m, f=f):
+                return _fields(model(*xs), field_axis)[f].reshape(-1, *points)[m]
+
+            functions = {"": row}
+            for suffix in _links(mine):
+                parent, k = CHAIN[suffix]
+                functions[suffix] = grad_in(functions[parent], k)
+            for name in mine:
+                rows[name].append(functions[DERIVATIVES[name][1]](*leaves))
+        for name in mine:
+            values[name] = jnp.stack(rows[name]).reshape(shape)
+    return values
+'''
+
+DATAVECT = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by the DataVect baseline.
+
+    The coordinates are repeated to the output's shape (found by jax.eval_shape) so the
+    model runs on every (function, point) pair; each link of CHAIN is one jax.grad of
+    the sum w.r.t. a repeated coordinate.
+    """
+    shape = jax.eval_shape(lambda *xs: _fields(model(*xs), field_axis)[0], *coords).shape
+    leaves = tuple(jnp.broadcast_to(c, shape) for c in coords)
+    fields = _fields(model(*leaves), field_axis)
+    values = dict(zip(FIELDS, fields))
+
+    def grad_in(f, k):
+        return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
+
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        functions = {"": lambda *xs, f=f: _fields(model(*xs), field_axis)[f]}
+        for suffix in _links(mine):
+            parent, k = CHAIN[suffix]
+            functions[suffix] = grad_in(functions[parent], k)
+        for name in mine:
+            values[name] = functions[DERIVATIVES[name][1]](*leaves)
+    return values
+'''
+
+
+class JaxBackend(Backend):
+    name = "jax"
+    array = "jax.Array"
+    printer = JaxPrinter
+    base_modules = ("jax", "jnp")
+    imports = {
+        "math": "import math",
+        "jax": "import jax",
+        "jnp": "import jax.numpy as jnp",
+    }
+    runtime = RUNTIME
+    methods = {"zcs": ZCS, "zcs-fwd": ZCS_FWD, "funcloop": FUNCLOOP, "datavect": DATAVECT}
+
+
+BACKEND = JaxBackend()

@@ -1,0 +1,244 @@
+"""The PyTorch backend: a printer table, the runtime checks and four derivative engines.
+
+Input: a Plan (through :class:`backends.base.Backend.emit`). Output: module text that
+imports only ``torch`` (and ``math`` where constants appear). Derivatives by ZCS use
+``torch.autograd.grad`` on zero-valued scalars; ``zcs-fwd`` uses ``torch.func.jvp``.
+"""
+
+from __future__ import annotations
+
+from pdecomp.backends._printer import BASE_FUNCTIONS, FrameworkPrinter
+from pdecomp.backends.base import Backend
+
+
+class TorchPrinter(FrameworkPrinter):
+    module = "torch"
+    functions = BASE_FUNCTIONS
+
+
+RUNTIME = '''
+def _check_coords(coords):
+    """The coordinates as given, after checking their number, kind, dtype and device."""
+    if len(coords) != len(COORDS):
+        raise TypeError(
+            f"expected {len(COORDS)} coordinate tensors ({', '.join(COORDS)}), got {len(coords)}"
+        )
+    for name, c in zip(COORDS, coords):
+        if not isinstance(c, torch.Tensor):
+            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {type(c).__name__}")
+        if not c.is_floating_point():
+            raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
+        if c.dtype != coords[0].dtype or c.device != coords[0].device:
+            raise TypeError(
+                f"coordinate {name!r} is {c.dtype} on {c.device}, but {COORDS[0]!r} is "
+                f"{coords[0].dtype} on {coords[0].device}"
+            )
+    return coords
+
+
+def _to_value(name, value, like):
+    """A param or input as a tensor of the coordinates' dtype and device."""
+    if isinstance(value, torch.Tensor):
+        if value.device != like.device:
+            raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
+        if value.is_floating_point() and value.dtype != like.dtype:
+            raise TypeError(f"{name!r} is {value.dtype}, the coordinates are {like.dtype}")
+        return value
+    try:
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif isinstance(out, torch.Tensor):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one tensor of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = tuple(out.unbind(field_axis))
+    else:
+        raise TypeError(
+            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not isinstance(u, torch.Tensor):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a tensor")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+
+
+def _grad(y, x, create_graph):
+    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
+    if y is None or not y.requires_grad:
+        return None
+    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True, allow_unused=True)
+    return g
+'''
+
+ZCS = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by reverse-mode ZCS.
+
+    z: one zero scalar per coordinate, added to it before the single model call.
+    omega = sum(a * u) over the fields, a = ones (the dummy weights); a derivative of
+    omega in z is a scalar (one backward pass each, along CHAIN), and one more pass
+    w.r.t. a turns it into the derivative field.
+    """
+    zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
+    fields = _fields(model(*(c + z for c, z in zip(coords, zs))), field_axis)
+    values = dict(zip(FIELDS, fields))
+    if not wanted:
+        return values
+    weights = [torch.ones_like(u, requires_grad=True) for u in fields]
+    omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        omega[suffix] = _grad(omega[parent], zs[k], create_graph=True)
+    for suffix, group in _by_suffix(wanted):
+        w = omega[suffix]
+        if w is None or not w.requires_grad:
+            grads = [None] * len(group)
+        else:
+            grads = torch.autograd.grad(
+                w,
+                [weights[f] for _, f in group],
+                create_graph=create_graph,
+                retain_graph=True,
+                allow_unused=True,
+            )
+        for (name, f), g in zip(group, grads):
+            values[name] = torch.zeros_like(fields[f]) if g is None else g
+    return values
+'''
+
+ZCS_FWD = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by forward-mode ZCS.
+
+    Each link of CHAIN is one torch.func.jvp in one zero scalar z_k (a one-hot tangent on
+    z, i.e. an all-ones tangent on coordinate k), nested along the chain.
+    """
+    zs = tuple(torch.zeros((), dtype=c.dtype, device=c.device) for c in coords)
+
+    def fields_at(*z):
+        return _fields(model(*(c + zk for c, zk in zip(coords, z))), field_axis)
+
+    def jvp_in(f, k):
+        tangent = tuple(torch.ones_like(z) if i == k else torch.zeros_like(z) for i, z in enumerate(zs))
+        return lambda *z: torch.func.jvp(f, z, tangent)[1]
+
+    functions = {"": fields_at}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        functions[suffix] = jvp_in(functions[parent], k)
+    values = dict(zip(FIELDS, fields_at(*zs)))
+    for suffix, group in _by_suffix(wanted):
+        result = functions[suffix](*zs)
+        for name, f in group:
+            values[name] = result[f] if create_graph else result[f].detach()
+    return values
+'''
+
+FUNCLOOP = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by the FuncLoop baseline.
+
+    The coordinates, broadcast to one shape P, are leaves; the output has shape
+    (functions..., *P). For each output function (row) and each link of CHAIN, one
+    backward pass of the row's sum w.r.t. the coordinate leaf.
+    """
+    leaves = [c.detach().requires_grad_() for c in torch.broadcast_tensors(*coords)]
+    points = leaves[0].shape
+    fields = _fields(model(*leaves), field_axis)
+    values = dict(zip(FIELDS, fields))
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        if not mine:
+            continue
+        u = fields[f]
+        if tuple(u.shape[u.ndim - len(points):]) != tuple(points):
+            raise ValueError(
+                f"funcloop needs the output's trailing dimensions to be the points' shape "
+                f"{tuple(points)}; field {field!r} has shape {tuple(u.shape)}"
+            )
+        rows = {name: [] for name in mine}
+        for row in u.reshape(-1, *points).unbind(0):
+            d = {"": row}
+            for suffix in _links(mine):
+                parent, k = CHAIN[suffix]
+                parent_value = d[parent]
+                g = None if parent_value is None else _grad(parent_value.sum(), leaves[k], True)
+                d[suffix] = g
+            for name in mine:
+                g = d[DERIVATIVES[name][1]]
+                rows[name].append(torch.zeros_like(row) if g is None else g)
+        for name in mine:
+            value = torch.stack(rows[name]).reshape(u.shape)
+            values[name] = value if create_graph else value.detach()
+    return values
+'''
+
+DATAVECT = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by the DataVect baseline.
+
+    The coordinates are repeated to the output's shape (found by one call without
+    gradients) and made leaves, so the model runs on every (function, point) pair; each
+    link of CHAIN is one backward pass of the sum w.r.t. a coordinate leaf.
+    """
+    with torch.no_grad():
+        shape = _fields(model(*coords), field_axis)[0].shape
+    leaves = [c.detach().expand(shape).clone().requires_grad_() for c in coords]
+    fields = _fields(model(*leaves), field_axis)
+    values = dict(zip(FIELDS, fields))
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        d = {"": fields[f]}
+        for suffix in _links(mine):
+            parent, k = CHAIN[suffix]
+            d[suffix] = None if d[parent] is None else _grad(d[parent].sum(), leaves[k], True)
+        for name in mine:
+            g = d[DERIVATIVES[name][1]]
+            g = torch.zeros_like(fields[f]) if g is None else g
+            values[name] = g if create_graph else g.detach()
+    return values
+'''
+
+
+class TorchBackend(Backend):
+    name = "torch"
+    array = "torch.Tensor"
+    printer = TorchPrinter
+    base_modules = ("torch",)
+    imports = {"math": "import math", "torch": "import torch"}
+    runtime = RUNTIME
+    methods = {"zcs": ZCS, "zcs-fwd": ZCS_FWD, "funcloop": FUNCLOOP, "datavect": DATAVECT}
+
+
+BACKEND = TorchBackend()

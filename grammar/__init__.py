@@ -1,0 +1,1 @@
+"""The Lark grammar of the .pde language, shipped as package data (pde.lark)."""

@@ -1,0 +1,27 @@
+"""pdecomp: a compiler from `.pde` files to PDE residuals computed by Zero Coordinate Shift.
+
+The public surface::
+
+    system = pdecomp.load("burgers.pde")            # or pdecomp.loads(text)
+    pde = pdecomp.compile(system, backend="torch")  # or backend="jax", method="zcs-fwd", ...
+    pde.residuals(model, x, t)                      # dict: equation name -> tensor
+"""
+
+from pdecomp.errors import PDEError
+from pdecomp.ir import Plan, System
+from pdecomp.pipeline import METHODS, compile, load, loads
+from pdecomp.runtime import CompiledPDE
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "CompiledPDE",
+    "PDEError",
+    "Plan",
+    "System",
+    "compile",
+    "load",
+    "loads",
+    "__version__",
+]

@@ -1,0 +1,133 @@
+"""Stage 3: :class:`System` -> :class:`Plan`, the static schedule of derivatives.
+
+Each equation is rewritten in plain symbols: the field ``u(x, t)`` becomes ``u`` and
+``Derivative(u(x, t), (x, 2))`` becomes ``u_xx``. The derivatives all equations need are
+collected into one chain of multi-indices, closed under parents and ordered so that a
+derivative is always computed from one already computed (``u_xx`` from ``u_x``): every
+shared lower-order derivative is computed once. Backends see no calculus, only this plan.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from pdecomp.errors import PDEError
+from pdecomp.ir import DerivativeNode, Plan, PlannedEquation, System, value_symbol
+
+Index = tuple[int, ...]
+
+
+def analyze(system: System) -> Plan:
+    """Replace derivatives by named symbols and schedule the derivative chain."""
+    suffix = _suffixer(system.coords)
+    needed: dict[Index, set[str]] = {}
+    rewritten: list[tuple[str, sympy.Expr]] = []
+    for name, residual in system.equations.items():
+        expr, reads = _plain(residual, system, suffix)
+        for field, index in reads:
+            needed.setdefault(index, set()).add(field)
+        rewritten.append((name, expr))
+
+    chain = _chain(needed, system.fields, suffix)
+    derivatives = {
+        f"{f}_{node.suffix}": (f, node.suffix) for node in chain for f in node.fields
+    }
+    order = [*system.fields, *derivatives]  # values in the order the chain produces them
+    info = {e.name: e.text for e in system.equation_info}
+    equations = tuple(
+        _planned(name, expr, system, order, info.get(name, name)) for name, expr in rewritten
+    )
+    return Plan(system=system, equations=equations, chain=chain, derivatives=derivatives)
+
+
+def _suffixer(coords: tuple[str, ...]):
+    """How a multi-index is spelled: ``(2, 1) -> "xxt"`` (``x1_x1_x2`` for long names)."""
+    sep = "" if all(len(c) == 1 for c in coords) else "_"
+
+    def suffix(index: Index) -> str:
+        return sep.join(c for c, n in zip(coords, index) for _ in range(n))
+
+    return suffix
+
+
+def _plain(residual: sympy.Expr, system: System, suffix) -> tuple[sympy.Expr, set]:
+    """The residual in plain symbols, and the (field, multi-index) pairs it reads."""
+    coords = system.coord_symbols
+    reads: set[tuple[str, Index]] = set()
+    replace: dict[sympy.Expr, sympy.Symbol] = {}
+    for derivative in residual.atoms(sympy.Derivative):
+        function = derivative.expr
+        if not isinstance(function, AppliedUndef):  # pragma: no cover - diff never leaves these
+            raise PDEError(f"internal error: cannot plan derivative {derivative}")
+        counts = dict(derivative.variable_count)
+        index = tuple(int(counts.get(c, 0)) for c in coords)
+        field = function.func.__name__
+        reads.add((field, index))
+        replace[derivative] = value_symbol(f"{field}_{suffix(index)}")
+    for function in residual.atoms(AppliedUndef):
+        field = function.func.__name__
+        reads.add((field, (0,) * len(coords)))
+        replace[function] = value_symbol(field)
+    # xreplace matches whole subtrees from the top: a Derivative is replaced before the
+    # u(x, t) inside it is reached.
+    expr = residual.xreplace(replace)
+    # Derivatives of abs/sign/min/max leave distributions; use their value almost everywhere.
+    expr = expr.replace(sympy.DiracDelta, lambda *a: sympy.Integer(0))
+    expr = expr.replace(sympy.Heaviside, lambda arg, *a: (sympy.sign(arg) + 1) / 2)
+    return expr, reads
+
+
+def _chain(
+    needed: dict[Index, set[str]], fields: tuple[str, ...], suffix
+) -> tuple[DerivativeNode, ...]:
+    """Close the needed multi-indices under parents; order them parents first."""
+    ncoords = len(next(iter(needed))) if needed else 0
+    zero = (0,) * ncoords
+    parents: dict[Index, tuple[Index, int]] = {}
+
+    def add(index: Index) -> None:
+        if index == zero or index in parents:
+            return
+        candidates = [
+            (index[:k] + (index[k] - 1,) + index[k + 1 :], k) for k in range(ncoords) if index[k]
+        ]
+        # Reuse a parent the chain already has; otherwise extend the chain from the first.
+        known = [c for c in candidates if c[0] in parents or c[0] == zero]
+        parent, k = known[0] if known else candidates[0]
+        add(parent)
+        parents[index] = (parent, k)
+
+    for index in sorted(needed, key=_order_key):
+        add(index)
+    return tuple(
+        DerivativeNode(
+            index=index,
+            parent=parents[index][0],
+            coord=parents[index][1],
+            suffix=suffix(index),
+            fields=tuple(f for f in fields if f in needed.get(index, ())),
+        )
+        for index in sorted(parents, key=_order_key)
+    )
+
+
+def _order_key(index: Index):
+    return (sum(index), tuple(-n for n in index))
+
+
+def _planned(name: str, expr: sympy.Expr, system: System, order: list[str], text: str):
+    used = {s.name for s in expr.free_symbols}
+    coords = [c for c in system.coords if c in used]
+    values = [v for v in order if v in used]
+    params = [p.name for p in system.params if p.name in used]
+    inputs = [i for i in system.inputs if i in used]
+    return PlannedEquation(
+        name=name,
+        expr=expr,
+        args=(*coords, *values, *params, *inputs),
+        derivatives=tuple(values),
+        params=tuple(params),
+        inputs=tuple(inputs),
+        text=text,
+    )

@@ -1,0 +1,354 @@
+"""Stage 2: Lark parse tree -> checked :class:`System` with SymPy equations.
+
+Statements are taken in file order, so "declared before use" is the order of the loop.
+Expressions are built top-down by a Lark ``Interpreter`` (not a ``Transformer``): the
+meaning of a derivative's arguments depends on their position (``d(u, x, 2)``), and each
+argument keeps its own span for messages. Nothing here evaluates user text; numbers go
+through ``fractions.Fraction`` and names through the scope.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy
+from lark import Token, Tree
+from lark.visitors import Interpreter
+
+from pdecomp import checks
+from pdecomp.errors import PDEError
+from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
+
+
+def build(tree: Tree, text: str, file: str = "<input>") -> System:
+    """Check the statements of a parsed file and build its System, or raise PDEError."""
+    try:
+        return _Builder(text, file).run(tree)
+    except PDEError as error:
+        raise error.with_source(text) from None
+
+
+class _Builder:
+    def __init__(self, text: str, file: str):
+        self.text, self.file = text, file
+        self.scope = checks.Scope()
+        self.name: str | None = None
+        self.time: str | None = None
+        self.params: list[Param] = []
+        self.lets: dict[str, sympy.Expr] = {}
+        self.equations: list[Equation] = []
+
+    def span(self, item: Token | Tree) -> Span:
+        if isinstance(item, Token):
+            return Span(self.file, item.line or 1, item.column or 1)
+        return Span(self.file, item.meta.line, item.meta.column)
+
+    def run(self, tree: Tree) -> System:
+        # A field is a function of every coordinate, wherever `coords` stands in the file.
+        self.all_coords = tuple(
+            coord_symbol(str(t))
+            for s in tree.children
+            if s.data == "coords"
+            for t in s.children[0].children
+        )
+        for statement in tree.children:
+            _check_depth(statement, self)
+            getattr(self, "stmt_" + statement.data)(statement)
+        return self.finish(tree)
+
+    # -- declarations -------------------------------------------------------------
+    def stmt_system_name(self, tree: Tree) -> None:
+        (token,) = tree.children
+        if self.name is not None:
+            raise PDEError("duplicate 'pde' statement: the system is already named", self.span(token))
+        checks.check_identifier(str(token), self.span(token))
+        self.name = str(token)
+
+    def _declare_list(self, tree: Tree, kind: str) -> None:
+        for token in tree.children[0].children:
+            self.scope.declare(str(token), kind, self.span(token))
+
+    def stmt_coords(self, tree: Tree) -> None:
+        self._declare_list(tree, "coord")
+
+    def stmt_fields(self, tree: Tree) -> None:
+        self._declare_list(tree, "field")
+
+    def stmt_inputs(self, tree: Tree) -> None:
+        self._declare_list(tree, "input")
+
+    def stmt_time(self, tree: Tree) -> None:
+        (token,) = tree.children
+        name, span = str(token), self.span(token)
+        if self.time is not None:
+            raise PDEError(f"duplicate 'time' statement: time is already '{self.time}'", span)
+        if self.scope.kind(name) != "coord":
+            if self.scope.kind(name) is None:
+                raise checks.undeclared(name, span, self.scope, "coordinate")
+            raise PDEError(f"'time' must name a coordinate; '{name}' is not one", span)
+        self.time = name
+
+    def stmt_params(self, tree: Tree) -> None:
+        for param in tree.children:
+            token, value = param.children
+            default = _Expressions(self, constant=True).visit(value)
+            self.scope.declare(str(token), "param", self.span(token))
+            self.params.append(Param(str(token), default, self.span(token)))
+
+    def stmt_let(self, tree: Tree) -> None:
+        token, value = tree.children
+        expr = _Expressions(self).visit(value)
+        self.scope.declare(str(token), "let", self.span(token))
+        self.lets[str(token)] = expr
+
+    # -- equations ----------------------------------------------------------------
+    def stmt_equation(self, tree: Tree) -> None:
+        token, lhs, rhs = tree.children
+        self._equation(str(token), self.span(token), tree, lhs, rhs)
+
+    def stmt_anonymous_equation(self, tree: Tree) -> None:
+        lhs, rhs = tree.children
+        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs)
+
+    def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
+        checks.check_identifier(name, span)
+        for other in self.equations:
+            if other.name == name:
+                raise PDEError(
+                    f"duplicate equation name '{name}' (first used at line {other.span.line})",
+                    span,
+                )
+        left = _Expressions(self).visit(lhs)
+        right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
+        residual = left - right
+        if not residual.atoms(sympy.core.function.AppliedUndef):
+            raise PDEError(f"equation '{name}' uses no field", span)
+        # The statement as written, comments dropped: only grammar tokens remain.
+        text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
+        text = " ".join(text.split()).removeprefix("eq ")
+        self.equations.append(Equation(name, left, right, residual, text, span))
+
+    def finish(self, tree: Tree) -> System:
+        end = Span(self.file, (tree.meta.end_line if not tree.meta.empty else 1), 1)
+        for kind, word in (("coord", "coords"), ("field", "fields")):
+            if not self.scope.names(kind):
+                raise PDEError(f"no '{word}' declared: a system needs at least one", end)
+        if not self.equations:
+            raise PDEError("no 'eq' statement: a system needs at least one equation", end)
+        return System(
+            name=self.name or "pde",
+            file=self.file,
+            coords=tuple(self.scope.names("coord")),
+            time=self.time,
+            fields=tuple(self.scope.names("field")),
+            params=tuple(self.params),
+            inputs=tuple(self.scope.names("input")),
+            lets=dict(self.lets),
+            equations={e.name: e.residual for e in self.equations},
+            equation_info=tuple(self.equations),
+        )
+
+
+def _check_depth(tree: Tree, builder: _Builder) -> None:
+    """Refuse expressions nested deeper than the builder's recursion can take."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > checks.MAX_NESTING:
+            raise PDEError(
+                f"expression nested too deeply (more than {checks.MAX_NESTING} levels)",
+                builder.span(node),
+            )
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+
+
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
+
+
+class _Expressions(Interpreter):
+    """Builds the SymPy expression of one parse subtree, resolving names in the scope."""
+
+    def __init__(self, builder: _Builder, constant: bool = False):
+        self.b = builder
+        self.constant = constant  # a parameter default: numbers, pi, E and functions only
+
+    # -- leaves ---------------------------------------------------------------------
+    def number(self, tree: Tree) -> sympy.Expr:
+        token = tree.children[0]
+        exponent = _EXPONENT.search(token)
+        if exponent and abs(int(exponent.group(1))) > 300:
+            raise PDEError(f"number '{token}' is out of range", self.b.span(token))
+        value = Fraction(str(token))
+        if value.denominator == 1:
+            return sympy.Integer(value.numerator)
+        return sympy.Rational(value.numerator, value.denominator)
+
+    def name(self, tree: Tree) -> sympy.Expr:
+        token = tree.children[0]
+        name, span = str(token), self.b.span(token)
+        if name in checks.CONSTANTS:
+            return checks.CONSTANTS[name]
+        kind = self.b.scope.kind(name)
+        if kind is None:
+            if name in checks.FUNCTIONS or name in checks.OPERATORS:
+                raise PDEError(f"'{name}' is a function; call it as {name}(...)", span)
+            raise checks.undeclared(name, span, self.b.scope)
+        if self.constant:
+            raise PDEError(
+                f"a parameter default must be a constant expression; '{name}' is a "
+                f"{checks.KINDS[kind]}",
+                span,
+            )
+        if kind == "coord":
+            return coord_symbol(name)
+        if kind == "field":
+            return sympy.Function(name, real=True)(*self._coord_symbols())
+        if kind == "let":
+            return self.b.lets[name]
+        return value_symbol(name)  # param or input
+
+    def subscript(self, tree: Tree) -> sympy.Expr:
+        token = tree.children[0]
+        span = self.b.span(token)
+        base, _, suffix = str(token).partition("_")
+        if self.constant:
+            raise PDEError("a parameter default must be a constant expression", span)
+        if self.b.scope.kind(base) is None:
+            raise checks.undeclared(base, span, self.b.scope)
+        coords = checks.split_coordinates(suffix, self.b.scope.names("coord"), span, f"'{token}'")
+        if coords is None:
+            raise PDEError(
+                f"'{token}': '{suffix}' is not a sequence of coordinates "
+                f"(coordinates: {', '.join(self.b.scope.names('coord'))})",
+                span,
+            )
+        base_expr = self.name(Tree("name", [Token("NAME", base, line=token.line, column=token.column)]))
+        return self._differentiate(base_expr, [(c, 1) for c in coords], span)
+
+    # -- operators ------------------------------------------------------------------
+    def add(self, tree: Tree) -> sympy.Expr:
+        a, b = self.visit_children(tree)
+        return a + b
+
+    def sub(self, tree: Tree) -> sympy.Expr:
+        a, b = self.visit_children(tree)
+        return a - b
+
+    def mul(self, tree: Tree) -> sympy.Expr:
+        a, b = self.visit_children(tree)
+        return a * b
+
+    def div(self, tree: Tree) -> sympy.Expr:
+        a, b = self.visit_children(tree)
+        if b == 0:
+            raise PDEError("division by zero", self.b.span(tree.children[1]))
+        return a / b
+
+    def neg(self, tree: Tree) -> sympy.Expr:
+        (a,) = self.visit_children(tree)
+        return -a
+
+    def unary(self, tree: Tree) -> sympy.Expr:  # unary plus (the grammar keeps no alias)
+        return self.visit(tree.children[-1])
+
+    def pow(self, tree: Tree) -> sympy.Expr:
+        base, _, exponent = tree.children
+        a, b = self.visit(base), self.visit(exponent)
+        if b.is_number and (not b.is_finite or abs(b) > checks.MAX_EXPONENT):
+            raise PDEError(
+                f"exponent too large (at most {checks.MAX_EXPONENT} in absolute value)",
+                self.b.span(exponent),
+            )
+        if a == 0 and b.is_number and b.is_negative:
+            raise PDEError("division by zero", self.b.span(base))
+        return a**b
+
+    def call(self, tree: Tree) -> sympy.Expr:
+        token, *args = tree.children
+        args = [a for a in args if a is not None]
+        name, span = str(token), self.b.span(token)
+        if name in checks.FUNCTIONS:
+            function, arity = checks.FUNCTIONS[name]
+            checks.check_arity(name, len(args), arity, span)
+            return function(*(self.visit(a) for a in args))
+        if self.constant:
+            raise PDEError(f"a parameter default must be a constant expression; '{name}' is a derivative", span)
+        if name == "d":
+            return self._d(args, span)
+        if name == "lap":
+            checks.check_arity("lap", len(args), 1, span)
+            space = [c for c in self.b.scope.names("coord") if c != self.b.time]
+            if not space:
+                raise PDEError("lap() needs at least one coordinate that is not time", span)
+            inner = self.visit(args[0])
+            return sympy.Add(*(self._differentiate(inner, [(c, 2)], span) for c in space))
+        if name.startswith("d") and len(name) > 1 and self.b.scope.kind(name) is None:
+            coords = checks.split_coordinates(
+                name[1:], self.b.scope.names("coord"), span, f"'{name}(...)'"
+            )
+            if coords is not None:
+                checks.check_arity(name, len(args), 1, span)
+                return self._differentiate(self.visit(args[0]), [(c, 1) for c in coords], span)
+        raise checks.unknown_function(name, span, self.b.scope)
+
+    # -- derivatives ----------------------------------------------------------------
+    def _d(self, args: list[Tree], span: Span) -> sympy.Expr:
+        if len(args) < 2:
+            raise PDEError("d() needs an expression and at least one coordinate: d(u, x)", span)
+        spec: list[tuple[str, int]] = []
+        for arg in args[1:]:
+            if arg.data == "number":
+                token = arg.children[0]
+                if not spec:
+                    raise PDEError("a derivative count must follow a coordinate", self.b.span(token))
+                if not re.fullmatch(r"\d+", token) or int(token) < 1:
+                    raise PDEError(
+                        f"derivative count must be a positive integer, got '{token}'",
+                        self.b.span(token),
+                    )
+                coord, count = spec[-1]
+                spec[-1] = (coord, count - 1 + int(token))
+                continue
+            if arg.data != "name":
+                raise PDEError(
+                    "expected a coordinate name or a count in d(expr, ...)", self.b.span(arg)
+                )
+            token = arg.children[0]
+            kind = self.b.scope.kind(str(token))
+            if kind != "coord":
+                what = f"a {checks.KINDS[kind]}" if kind else "not declared"
+                raise PDEError(
+                    f"derivative with respect to '{token}', which is not a coordinate "
+                    f"({what}; coordinates: {', '.join(self.b.scope.names('coord'))})",
+                    self.b.span(token),
+                )
+            spec.append((str(token), 1))
+        return self._differentiate(self.visit(args[0]), spec, span)
+
+    def _differentiate(self, expr: sympy.Expr, spec: list[tuple[str, int]], span: Span) -> sympy.Expr:
+        inputs = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "input")
+        if inputs:
+            raise PDEError(
+                f"derivative of input '{inputs[0]}': inputs are data sampled at the points, "
+                "not functions, and cannot be differentiated",
+                span,
+            )
+        order = sum(n for _, n in spec) + max(
+            (sum(n for _, n in d.variable_count) for d in expr.atoms(sympy.Derivative)), default=0
+        )
+        if order > checks.MAX_DERIVATIVE_ORDER:
+            raise PDEError(
+                f"derivative of order {order} is beyond the supported maximum of "
+                f"{checks.MAX_DERIVATIVE_ORDER}",
+                span,
+            )
+        for coord, count in spec:
+            expr = sympy.diff(expr, coord_symbol(coord), count)
+        return expr
+
+    def _coord_symbols(self) -> tuple[sympy.Symbol, ...]:
+        return self.b.all_coords
+
+    def __default__(self, tree: Tree):  # pragma: no cover - every grammar rule has a method
+        raise PDEError(f"internal error: no rule for '{tree.data}'", self.b.span(tree))

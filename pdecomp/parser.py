@@ -1,0 +1,95 @@
+"""Stage 1: `.pde` text -> Lark parse tree.
+
+The grammar is ``pdecomp/grammar/pde.lark`` (shipped as package data). Lark's own
+exceptions stop here: every syntax error leaves as a :class:`PDEError` that says what
+was found and what was expected.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from pdecomp.errors import PDEError
+from pdecomp.ir import Span
+
+# How terminals defined by a regular expression are named in messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "SUBSCRIPT": "a subscript derivative such as u_x",
+    "$END": "end of file",
+}
+
+
+@functools.cache
+def grammar() -> Lark:
+    """The LALR parser for the `.pde` language (built once per process)."""
+    return Lark.open_from_package(
+        "pdecomp.grammar",
+        "pde.lark",
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def parse(text: str, file: str = "<input>") -> Tree:
+    """Parse `.pde` source text into a Lark tree, or raise PDEError."""
+    try:
+        return grammar().parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, text, file) from None
+
+
+def describe_terminal(name: str) -> str:
+    """A terminal as a reader knows it: ``'('``, ``'coords'``, ``a name``."""
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    pattern = grammar().get_terminal(name).pattern
+    if pattern.type == "str":
+        return f"'{pattern.value}'"
+    return "'^' or '**'" if name == "POW" else name.lower()
+
+
+def _expected(names) -> str:
+    words = sorted({describe_terminal(n) for n in names})
+    if not words:
+        return ""
+    if len(words) == 1:
+        return f"; expected {words[0]}"
+    return "; expected one of " + ", ".join(words)
+
+
+def _syntax_error(error: UnexpectedInput, text: str, file: str) -> PDEError:
+    line, column = max(error.line, 1), max(error.column, 1)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r}"
+        if char == "_":
+            message += " ('_' is reserved for subscript derivatives such as u_x)"
+        # The lexer only lists what it could have read next; that is still useful.
+        message += _expected(error.allowed or ())
+    elif isinstance(error, UnexpectedEOF) or (
+        isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    ):
+        message = "unexpected end of file" + _expected(error.expected)
+        line, column = _end_position(text)
+    elif isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type in ("NAME", "NUMBER", "SUBSCRIPT"):
+            found = f"{describe_terminal(token.type)[2:] if token.type != 'NAME' else 'name'} '{token}'"
+        else:
+            found = f"'{token}'"
+        message = f"unexpected {found}" + _expected(error.accepts or error.expected)
+    else:  # pragma: no cover - Lark has no other UnexpectedInput today
+        message = "syntax error"
+    return PDEError(message, Span(file, line, column), text)
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    """Line and column just after the last non-blank character."""
+    stripped = text.rstrip()
+    lines = stripped.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1
