@@ -57,12 +57,9 @@ def _plain(residual: sympy.Expr, system: System, suffix) -> tuple[sympy.Expr, se
     reads: set[tuple[str, Index]] = set()
     replace: dict[sympy.Expr, sympy.Symbol] = {}
     for derivative in residual.atoms(sympy.Derivative):
-        function = derivative.expr
-        if not isinstance(function, AppliedUndef):  # pragma: no cover - diff never leaves these
-            raise PDEError(f"internal error: cannot plan derivative {derivative}")
+        field = derivative.expr.func.__name__
         counts = dict(derivative.variable_count)
         index = tuple(int(counts.get(c, 0)) for c in coords)
-        field = function.func.__name__
         reads.add((field, index))
         replace[derivative] = value_symbol(f"{field}_{suffix(index)}")
     for function in residual.atoms(AppliedUndef):
@@ -76,6 +73,22 @@ def _plain(residual: sympy.Expr, system: System, suffix) -> tuple[sympy.Expr, se
     expr = expr.replace(sympy.DiracDelta, lambda *a: sympy.Integer(0))
     expr = expr.replace(sympy.Heaviside, lambda arg, *a: (sympy.sign(arg) + 1) / 2)
     return expr, reads
+
+
+def plain_text(expr: sympy.Expr) -> str:
+    """An expression of a System as text, fields and derivatives as ``u``, ``u_xt``."""
+    replace = {}
+    for function in expr.atoms(AppliedUndef):
+        coords = function.args
+        suffixer = _suffixer(tuple(c.name for c in coords))
+        replace[function] = value_symbol(function.func.__name__)
+        for derivative in expr.atoms(sympy.Derivative):
+            if derivative.expr == function:
+                counts = dict(derivative.variable_count)
+                index = tuple(int(counts.get(c, 0)) for c in coords)
+                name = f"{function.func.__name__}_{suffixer(index)}"
+                replace[derivative] = value_symbol(name)
+    return str(expr.xreplace(replace))
 
 
 def _chain(

@@ -1,0 +1,101 @@
+"""The command line: ``pdecomp compile | check | show | verify``.
+
+Every problem in the input is a :class:`PDEError`, printed as a diagnostic with exit
+status 1 and no traceback; a bad option is argparse's usage error (status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pdecomp.errors import PDEError
+from pdecomp.pipeline import METHODS, compile, load
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except PDEError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"pdecomp: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pdecomp.backends import BACKENDS
+
+    parser = argparse.ArgumentParser(
+        prog="pdecomp", description="Compile .pde files to PDE residuals computed by ZCS."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    c = commands.add_parser("compile", help="compile a .pde file to a Python module")
+    c.add_argument("file", type=Path)
+    c.add_argument("--backend", choices=list(BACKENDS), default="torch")
+    c.add_argument("--method", choices=list(METHODS), default="zcs")
+    c.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
+    c.set_defaults(run=_compile)
+
+    k = commands.add_parser("check", help="parse and check a .pde file; print the system")
+    k.add_argument("file", type=Path)
+    k.set_defaults(run=_check)
+
+    s = commands.add_parser("show", help="print the equations")
+    s.add_argument("file", type=Path)
+    s.add_argument("--latex", action="store_true", help="as LaTeX")
+    s.set_defaults(run=_show)
+    return parser
+
+
+def _compile(args) -> int:
+    pde = compile(args.file, backend=args.backend, method=args.method)
+    if args.output is None:
+        sys.stdout.write(pde.source)
+    else:
+        pde.write(args.output)
+        print(f"wrote {args.output} ({args.backend}, {args.method}: {', '.join(pde.equations)})")
+    return 0
+
+
+def _check(args) -> int:
+    system = load(args.file)
+    print(f"{args.file}: ok: system '{system.name}'")
+    print(f"  coords: {', '.join(system.coords)}" + (f" (time: {system.time})" if system.time else ""))
+    print(f"  fields: {', '.join(system.fields)}")
+    if system.params:
+        print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))
+    if system.inputs:
+        print(f"  inputs: {', '.join(system.inputs)}")
+    for eq in system.equation_info:
+        print(f"  eq {eq.name}: {_plain(eq.residual)} = 0")
+    return 0
+
+
+def _show(args) -> int:
+    system = load(args.file)
+    if args.latex:
+        from pdecomp.latex import to_latex
+
+        for name, tex in to_latex(system):
+            print(f"{name}: {tex}")
+    else:
+        for eq in system.equation_info:
+            print(f"{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
+    return 0
+
+
+def _plain(expr) -> str:
+    """An expression with fields and derivatives written u, u_x, u_xx."""
+    from pdecomp.analyze import plain_text
+
+    return plain_text(expr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
