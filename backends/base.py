@@ -34,6 +34,12 @@ METHOD_DOCS = {
     "function (row of the output) and derivative",
     "datavect": "DataVect baseline: coordinates are repeated to the output's shape and made\n"
     "leaves; the model must accept coordinates of its output's shape",
+    "fd2": "central finite differences on the output grid, 2nd order (one-sided 2nd-order\n"
+    "stencils at the edges); each coordinate grid varies along one axis, uniformly; each\n"
+    "link of CHAIN is one first-derivative stencil, so higher orders compose",
+    "fd4": "central finite differences on the output grid, 4th order (one-sided 4th-order\n"
+    "stencils at the edges); each coordinate grid varies along one axis, uniformly; each\n"
+    "link of CHAIN is one first-derivative stencil, so higher orders compose",
 }
 
 # The framework-independent part of every generated module: keyword handling and the

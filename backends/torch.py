@@ -231,6 +231,96 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
 '''
 
 
+# Central finite differences on the output grid (methods fd2, fd4): one engine, the
+# stencil order a constant of the generated module.
+FD = '''
+# First-derivative stencils, weights times the spacing h. CENTRAL: offsets -m..m; EDGE[r]:
+# one-sided stencil of the same order for row r from the near edge, on rows 0..2m
+# (mirrored, with the sign flipped, at the far edge).
+FD_STENCILS = {
+    2: ((-1 / 2, 0, 1 / 2), ((-3 / 2, 2, -1 / 2),)),
+    4: (
+        (1 / 12, -2 / 3, 0, 2 / 3, -1 / 12),
+        ((-25 / 12, 4, -3, 4 / 3, -1 / 4), (-1 / 4, -5 / 6, 3 / 2, -1 / 2, 1 / 12)),
+    ),
+}
+FD_CENTRAL, FD_EDGE = FD_STENCILS[FD_ORDER]
+
+
+def _grid_axes(coords):
+    """Per coordinate: (axis, h), the axis (negative) along which its grid varies, uniformly."""
+    axes = []
+    for name, c in zip(COORDS, coords):
+        c = c.detach()
+        tol = 64 * torch.finfo(c.dtype).eps * float(c.abs().max()) if c.numel() else 0.0
+        varying = [
+            a
+            for a in range(-c.ndim, 0)
+            if c.shape[a] > 1 and float(c.diff(dim=a).abs().max()) > tol
+        ]
+        if len(varying) != 1:
+            raise ValueError(
+                f"method fd{FD_ORDER} needs each coordinate grid to vary along exactly one "
+                f"axis; {name!r} (shape {tuple(c.shape)}) varies along axes {varying}"
+            )
+        axis = varying[0]
+        steps = c.diff(dim=axis)
+        h = float(steps.mean())
+        if float((steps - h).abs().max()) > tol:
+            raise ValueError(
+                f"method fd{FD_ORDER} needs uniform spacing; {name!r} has steps from "
+                f"{float(steps.min())} to {float(steps.max())} along axis {axis}"
+            )
+        if c.shape[axis] < len(FD_CENTRAL):
+            raise ValueError(
+                f"method fd{FD_ORDER} needs at least {len(FD_CENTRAL)} points along each "
+                f"grid axis; {name!r} has {c.shape[axis]} along axis {axis}"
+            )
+        axes.append((axis, h))
+    return axes
+
+
+def _difference(u, axis, h):
+    """du/dx along `axis` of u, spacing h: central stencil inside, one-sided at the edges."""
+    m, n = len(FD_EDGE), u.shape[axis]
+    v = u.movedim(axis, -1)
+    inner = sum(w * v[..., m + k : n - m + k] for k, w in zip(range(-m, m + 1), FD_CENTRAL) if w)
+    head = [sum(w * v[..., j] for j, w in enumerate(row)) for row in FD_EDGE]
+    tail = [-sum(w * v[..., n - 1 - j] for j, w in enumerate(row)) for row in FD_EDGE[::-1]]
+    du = torch.cat([torch.stack(head, -1), inner, torch.stack(tail, -1)], -1) / h
+    return du.movedim(-1, axis)
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by finite differences on the output grid.
+
+    Each coordinate grid varies along one axis with uniform spacing; the output's trailing
+    dimensions are the grid's (leading ones, batch or channels, are kept). Each link of
+    CHAIN is one first-derivative stencil along that coordinate's axis.
+    """
+    axes = _grid_axes(coords)
+    fields = _fields(model(*coords), field_axis)
+    values = dict(zip(FIELDS, fields))
+    shape = fields[0].shape
+    for name, c, (axis, _) in zip(COORDS, coords, axes):
+        if len(shape) < -axis or shape[axis] != c.shape[axis]:
+            raise ValueError(
+                f"the output's trailing dimensions must be the grid's: {name!r} varies along "
+                f"axis {axis} of shape {tuple(c.shape)}, the fields have shape {tuple(shape)}"
+            )
+    d = {"": torch.stack(fields)}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        d[suffix] = _difference(d[parent], *axes[k])
+    for suffix, group in _by_suffix(wanted):
+        for name, f in group:
+            values[name] = d[suffix][f] if create_graph else d[suffix][f].detach()
+    return values
+'''
+FD2 = "\nFD_ORDER = 2\n" + FD
+FD4 = "\nFD_ORDER = 4\n" + FD
+
+
 class TorchBackend(Backend):
     name = "torch"
     array = "torch.Tensor"
@@ -238,7 +328,14 @@ class TorchBackend(Backend):
     base_modules = ("torch",)
     imports = {"math": "import math", "torch": "import torch"}
     runtime = RUNTIME
-    methods = {"zcs": ZCS, "zcs-fwd": ZCS_FWD, "funcloop": FUNCLOOP, "datavect": DATAVECT}
+    methods = {
+        "zcs": ZCS,
+        "zcs-fwd": ZCS_FWD,
+        "funcloop": FUNCLOOP,
+        "datavect": DATAVECT,
+        "fd2": FD2,
+        "fd4": FD4,
+    }
 
 
 BACKEND = TorchBackend()

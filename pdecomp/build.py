@@ -23,10 +23,14 @@ from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
 
 def build(tree: Tree, text: str, file: str = "<input>") -> System:
     """Check the statements of a parsed file and build its System, or raise PDEError."""
+    builder = _Builder(text, file)
     try:
-        return _Builder(text, file).run(tree)
+        return builder.run(tree)
     except PDEError as error:
         raise error.with_source(text) from None
+    except RecursionError:  # a safety net: _check_depth should refuse such input first
+        message = "expression nested too deeply for this Python's recursion limit"
+        raise PDEError(message, builder.statement, text) from None
 
 
 class _Builder:
@@ -38,11 +42,37 @@ class _Builder:
         self.params: list[Param] = []
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
+        self.sizes = checks.SizeCounter()
+        self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
+        self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
+        self.statement = Span(file, 1, 1)  # where the statement being built starts
 
     def span(self, item: Token | Tree) -> Span:
         if isinstance(item, Token):
             return Span(self.file, item.line or 1, item.column or 1)
         return Span(self.file, item.meta.line, item.meta.column)
+
+    def snippet(self, tree: Tree) -> str:
+        """The source text of ``tree``, on one line, shortened for messages."""
+        text = " ".join(self.text[tree.meta.start_pos : tree.meta.end_pos].split())
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def check_size(self, expr: sympy.Expr, span: Span) -> int:
+        """Refuse an expression too large to differentiate, analyse and print quickly."""
+        size = self.sizes.size(expr)
+        if size > checks.MAX_EXPRESSION_SIZE:
+            raise PDEError(
+                f"expression too large: {size} nodes once let names and derivatives are "
+                f"expanded (at most {checks.MAX_EXPRESSION_SIZE})",
+                span,
+            )
+        return size
+
+    def check_value(self, expr: sympy.Expr, span: Span, what: str) -> None:
+        """Refuse a complex, infinite or out-of-range value (``what`` names it)."""
+        problem = checks.symbolic_problem(expr)
+        if problem:
+            raise PDEError(f"{what} {problem}", span)
 
     def run(self, tree: Tree) -> System:
         # A field is a function of every coordinate, wherever `coords` stands in the file.
@@ -53,6 +83,7 @@ class _Builder:
             for t in s.children[0].children
         )
         for statement in tree.children:
+            self.statement = self.span(statement)
             _check_depth(statement, self)
             getattr(self, "stmt_" + statement.data)(statement)
         return self.finish(tree)
@@ -93,12 +124,14 @@ class _Builder:
         for param in tree.children:
             token, value = param.children
             default = _Expressions(self, constant=True).visit(value)
+            self.check_value(default, self.span(value), f"the default of '{token}'")
             self.scope.declare(str(token), "param", self.span(token))
             self.params.append(Param(str(token), default, self.span(token)))
 
     def stmt_let(self, tree: Tree) -> None:
         token, value = tree.children
         expr = _Expressions(self).visit(value)
+        self.check_value(expr, self.span(value), f"'{token}'")
         self.scope.declare(str(token), "let", self.span(token))
         self.lets[str(token)] = expr
 
@@ -122,6 +155,14 @@ class _Builder:
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
         residual = left - right
+        self.check_value(residual, span, f"equation '{name}'")
+        self.total_size += self.check_size(residual, span)
+        if self.total_size > checks.MAX_TOTAL_SIZE:
+            raise PDEError(
+                f"the equations are too large together: more than {checks.MAX_TOTAL_SIZE} "
+                "nodes once let names and derivatives are expanded",
+                span,
+            )
         if not residual.atoms(sympy.core.function.AppliedUndef):
             raise PDEError(f"equation '{name}' uses no field", span)
         # The statement as written, comments dropped: only grammar tokens remain.
@@ -150,6 +191,11 @@ class _Builder:
         )
 
 
+# A left-leaning chain a + b - c + ... (or a * b / c ...) is built in one step, so it
+# counts as one level of nesting however long it is.
+_CHAINS = {"add": "sum", "sub": "sum", "mul": "product", "div": "product"}
+
+
 def _check_depth(tree: Tree, builder: _Builder) -> None:
     """Refuse expressions nested deeper than the builder's recursion can take."""
     stack = [(tree, 1)]
@@ -160,7 +206,20 @@ def _check_depth(tree: Tree, builder: _Builder) -> None:
                 f"expression nested too deeply (more than {checks.MAX_NESTING} levels)",
                 builder.span(node),
             )
-        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+        chain = _CHAINS.get(node.data)
+        for i, child in enumerate(node.children):
+            if isinstance(child, Tree):
+                same = i == 0 and chain is not None and _CHAINS.get(child.data) == chain
+                stack.append((child, depth if same else depth + 1))
+
+
+def _spine(tree: Tree) -> tuple[Tree, list[tuple[str, Tree]]]:
+    """``a + b - c`` -> ``(a, [("add", b), ("sub", c)])``, in source order."""
+    chain, rest = _CHAINS[tree.data], []
+    while isinstance(tree, Tree) and _CHAINS.get(tree.data) == chain:
+        rest.append((tree.data, tree.children[1]))
+        tree = tree.children[0]
+    return tree, rest[::-1]
 
 
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
@@ -173,9 +232,27 @@ class _Expressions(Interpreter):
         self.b = builder
         self.constant = constant  # a parameter default: numbers, pi, E and functions only
 
+    def visit(self, tree: Tree) -> sympy.Expr:
+        """Every sub-expression, once built, is checked for size and for runaway digits."""
+        result = super().visit(tree)
+        if self.b.sizes.size(result) > checks.MAX_EXPRESSION_SIZE:
+            self.b.check_size(result, self.b.span(tree))
+        if result.is_Rational and checks.constant_problem(result) == "has too many digits":
+            raise PDEError(f"'{self.b.snippet(tree)}' has too many digits", self.b.span(tree))
+        return result
+
     # -- leaves ---------------------------------------------------------------------
     def number(self, tree: Tree) -> sympy.Expr:
         token = tree.children[0]
+        if not token.isascii():  # the lexer's \d matches any script's digits
+            raise PDEError(f"number {str(token)!r} has non-ASCII digits", self.b.span(token))
+        digits = sum(c.isdigit() for c in _EXPONENT.sub("", token))
+        if digits > checks.MAX_NUMBER_DIGITS:
+            raise PDEError(
+                f"number '{token[:20]}...' has {digits} digits "
+                f"(at most {checks.MAX_NUMBER_DIGITS})",
+                self.b.span(token),
+            )
         exponent = _EXPONENT.search(token)
         if exponent and abs(int(exponent.group(1))) > 300:
             raise PDEError(f"number '{token}' is out of range", self.b.span(token))
@@ -212,6 +289,12 @@ class _Expressions(Interpreter):
         token = tree.children[0]
         span = self.b.span(token)
         base, _, suffix = str(token).partition("_")
+        if not suffix:
+            raise PDEError(
+                f"'{token}': a subscript derivative needs coordinates after '_', as in "
+                f"{base}_{self.b.scope.names('coord')[0] if self.b.scope.names('coord') else 'x'}",
+                span,
+            )
         if self.constant:
             raise PDEError("a parameter default must be a constant expression", span)
         if self.b.scope.kind(base) is None:
@@ -227,23 +310,29 @@ class _Expressions(Interpreter):
         return self._differentiate(base_expr, [(c, 1) for c in coords], span)
 
     # -- operators ------------------------------------------------------------------
-    def add(self, tree: Tree) -> sympy.Expr:
-        a, b = self.visit_children(tree)
-        return a + b
+    def add(self, tree: Tree) -> sympy.Expr:  # and sub: the whole chain a + b - c at once
+        first, rest = _spine(tree)
+        terms = [self.visit(first)]
+        for op, operand in rest:
+            value = self.visit(operand)
+            terms.append(value if op == "add" else -value)
+        return sympy.Add(*terms)
 
-    def sub(self, tree: Tree) -> sympy.Expr:
-        a, b = self.visit_children(tree)
-        return a - b
+    sub = add
 
-    def mul(self, tree: Tree) -> sympy.Expr:
-        a, b = self.visit_children(tree)
-        return a * b
+    def mul(self, tree: Tree) -> sympy.Expr:  # and div: the whole chain a * b / c at once
+        first, rest = _spine(tree)
+        factors = [self.visit(first)]
+        for op, operand in rest:
+            value = self.visit(operand)
+            if op == "div":
+                if value == 0:
+                    raise PDEError("division by zero", self.b.span(operand))
+                value = 1 / value
+            factors.append(value)
+        return sympy.Mul(*factors)
 
-    def div(self, tree: Tree) -> sympy.Expr:
-        a, b = self.visit_children(tree)
-        if b == 0:
-            raise PDEError("division by zero", self.b.span(tree.children[1]))
-        return a / b
+    div = mul
 
     def neg(self, tree: Tree) -> sympy.Expr:
         (a,) = self.visit_children(tree)
@@ -262,7 +351,13 @@ class _Expressions(Interpreter):
             )
         if a == 0 and b.is_number and b.is_negative:
             raise PDEError("division by zero", self.b.span(base))
-        return a**b
+        if a.is_Rational and b.is_Integer:  # refuse before computing a huge exact power
+            bits = max(a.p.bit_length(), a.q.bit_length()) * abs(int(b))
+            if bits > checks.MAX_CONSTANT_BITS:
+                raise PDEError(f"'{self.b.snippet(tree)}' has too many digits", self.b.span(tree))
+        result = a**b
+        self.b.check_value(result, self.b.span(tree), f"'{self.b.snippet(tree)}'")
+        return result
 
     def call(self, tree: Tree) -> sympy.Expr:
         token, *args = tree.children
@@ -271,7 +366,9 @@ class _Expressions(Interpreter):
         if name in checks.FUNCTIONS:
             function, arity = checks.FUNCTIONS[name]
             checks.check_arity(name, len(args), arity, span)
-            return function(*(self.visit(a) for a in args))
+            result = function(*(self.visit(a) for a in args))
+            self.b.check_value(result, span, f"'{self.b.snippet(tree)}'")
+            return result
         if self.constant:
             raise PDEError(f"a parameter default must be a constant expression; '{name}' is a derivative", span)
         if name == "d":
@@ -343,8 +440,19 @@ class _Expressions(Interpreter):
                 f"{checks.MAX_DERIVATIVE_ORDER}",
                 span,
             )
+        # One order at a time, measuring each result: the product and chain rules can
+        # multiply an expression's size at every order.
         for coord, count in spec:
-            expr = sympy.diff(expr, coord_symbol(coord), count)
+            for _ in range(count):
+                self.b.work += self.b.check_size(expr, span)
+                if self.b.work > checks.MAX_DIFFERENTIATION_WORK:
+                    raise PDEError(
+                        "too much to differentiate: the derivatives in this file expand to "
+                        f"more than {checks.MAX_DIFFERENTIATION_WORK} nodes",
+                        span,
+                    )
+                expr = sympy.diff(expr, coord_symbol(coord))
+        self.b.check_size(expr, span)
         return expr
 
     def _coord_symbols(self) -> tuple[sympy.Symbol, ...]:

@@ -43,6 +43,14 @@ GENERATED_NAMES = ("math", "torch", "jax", "jnp", "model", "functools")
 MAX_DERIVATIVE_ORDER = 10
 MAX_EXPONENT = 1000
 MAX_NESTING = 150
+# Resource limits: each keeps the compile time of any input bounded (docs/errors.md).
+MAX_SOURCE_CHARS = 200_000  # a whole file
+MAX_NUMBER_DIGITS = 100  # digits of one number literal
+MAX_CONSTANT_BITS = 4000  # numerator/denominator of an exact constant (about 1200 digits)
+MAX_EXPRESSION_SIZE = 10_000  # nodes of one expression, let names and derivatives expanded
+MAX_TOTAL_SIZE = 50_000  # nodes of all equations together
+MAX_DIFFERENTIATION_WORK = 10_000  # nodes handed to SymPy's diff, summed over the file
+FLOAT_MAX = 1.7976931348623157e308  # the largest float64: constants must fit
 
 KINDS = {
     "coord": "coordinate",
@@ -160,3 +168,76 @@ def _splits(text: str, coords: tuple[str, ...], limit: int) -> list[list[str]]:
                     if len(ways[i]) < limit:
                         ways[i].append([c, *rest])
     return ways[0]
+
+
+def constant_problem(value: sympy.Expr) -> str | None:
+    """Why ``value`` cannot be a real float64 constant in generated code, or None.
+
+    ``value`` is an expression with no free symbols: ``acos(2)`` (complex), ``log(0)``
+    (infinite), ``E^1000`` (beyond float64) and constants with thousands of digits are
+    refused here rather than failing (or silently turning complex) in the generated code.
+    """
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
+        return "is not finite"
+    if value.has(sympy.I):
+        return "is not a real number"
+    if value.is_Rational:
+        if max(value.p.bit_length(), value.q.bit_length()) > MAX_CONSTANT_BITS:
+            return "has too many digits"
+        if abs(value.p) > int(FLOAT_MAX) * value.q:
+            return "is out of floating-point range"
+        return None
+    real, imag = value.evalf(30).as_real_imag()
+    if imag != 0:
+        return "is not a real number"
+    if not real.is_finite:
+        return "is not finite"
+    if abs(real) > FLOAT_MAX:
+        return "is out of floating-point range"
+    return None
+
+
+def symbolic_problem(expr: sympy.Expr) -> str | None:
+    """Why an expression of the coordinates and fields is not real and finite, or None."""
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, sympy.S.NegativeInfinity):
+        return "is not finite"
+    if expr.has(sympy.I):
+        return "is not real (it has an imaginary part)"
+    if expr.is_number:
+        return constant_problem(expr)
+    stack = [expr]
+    while stack:  # every maximal constant sub-expression must be a real float64
+        node = stack.pop()
+        if node.is_number:
+            if not node.is_Atom or node.is_Rational:
+                problem = constant_problem(node)
+                if problem:
+                    return f"has a constant that {problem}"
+        else:
+            stack.extend(node.args)
+    return None
+
+
+class SizeCounter:
+    """Tree sizes of SymPy expressions (shared sub-expressions counted at every use).
+
+    Sizes are memoised by sub-expression, so measuring each new expression costs only
+    its new nodes: a chain of ``let`` names that doubles the expanded size at every step
+    is caught without ever walking the expanded tree.
+    """
+
+    def __init__(self):
+        self.sizes: dict[sympy.Basic, int] = {}
+
+    def size(self, expr: sympy.Basic) -> int:
+        stack = [(expr, False)]
+        while stack:  # iterative post-order: no recursion limit on deep expressions
+            node, ready = stack.pop()
+            if node in self.sizes:
+                continue
+            if ready or not node.args:
+                self.sizes[node] = 1 + sum(self.sizes[a] for a in node.args)
+            else:
+                stack.append((node, True))
+                stack.extend((a, False) for a in node.args if a not in self.sizes)
+        return self.sizes[expr]

@@ -60,5 +60,6 @@ class PDEError(Exception):
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    others = sorted(set(candidates) - {name})  # never suggest the name itself
+    close = difflib.get_close_matches(name, others, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""

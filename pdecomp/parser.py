@@ -11,6 +11,7 @@ import functools
 
 from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from pdecomp.checks import MAX_SOURCE_CHARS
 from pdecomp.errors import PDEError
 from pdecomp.ir import Span
 
@@ -37,6 +38,9 @@ def grammar() -> Lark:
 
 def parse(text: str, file: str = "<input>") -> Tree:
     """Parse `.pde` source text into a Lark tree, or raise PDEError."""
+    if len(text) > MAX_SOURCE_CHARS:
+        message = f"file too large: {len(text)} characters (at most {MAX_SOURCE_CHARS})"
+        raise PDEError(message, Span(file, 1, 1))
     try:
         return grammar().parse(text)
     except UnexpectedInput as error:

@@ -16,7 +16,7 @@ from pdecomp.ir import System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
 
-METHODS = ("zcs", "zcs-fwd", "funcloop", "datavect")
+METHODS = ("zcs", "zcs-fwd", "funcloop", "datavect", "fd2", "fd4")
 
 
 def loads(text: str, file: str = "<input>") -> System:

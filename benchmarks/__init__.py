@@ -1,0 +1,1 @@
+"""pdecomp benchmark suite: run with ``python -m benchmarks.run`` (see README.md)."""

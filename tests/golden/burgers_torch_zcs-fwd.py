@@ -1,0 +1,257 @@
+"""Residuals of the PDE system 'burgers' from burgers.pde.
+
+Compiled by pdecomp 0.1.0 for torch. Derivatives by method 'zcs-fwd':
+forward-mode Zero Coordinate Shift: nested jvp with one-hot tangents on the
+same zero scalars (an all-ones tangent on each coordinate)
+
+Coordinates (model arguments, in order): x, t; time: t
+Fields (model outputs, in order): u
+Params (keywords, with defaults): nu
+
+Equations (residual = lhs - rhs):
+    burgers: dt(u) + u*dx(u) = nu*dxx(u)
+    ic: u = -g
+
+Derivatives computed (highest order 2): u_x, u_t, u_xx
+
+Use: residuals(model, x, t, **params_and_inputs) -> {equation: residual}; residual(name, model, ...).
+This file is generated: edit the .pde file and compile again.
+"""
+
+
+import math
+import torch
+
+
+COORDS = ("x", "t")
+FIELDS = ("u",)
+PARAMS = {
+    "nu": (1/100)/math.pi,
+}
+INPUTS = ()
+
+# The derivative chain, parents first: suffix -> (parent suffix, coordinate
+# position). Each link is one derivative of the previous one in one coordinate,
+# so every shared lower-order derivative is computed once.
+CHAIN = {
+    "x": ("", 0),
+    "t": ("", 1),
+    "xx": ("x", 0),
+}
+# Derivatives the equations read: name -> (field, chain suffix).
+DERIVATIVES = {
+    "u_x": ("u", "x"),
+    "u_t": ("u", "t"),
+    "u_xx": ("u", "xx"),
+}
+
+
+def eq_burgers(u, u_x, u_t, u_xx, nu):
+    """burgers: dt(u) + u*dx(u) = nu*dxx(u)"""
+    return -nu*u_xx + u*u_x + u_t
+
+
+def eq_ic(x, u):
+    """ic: u = -g"""
+    return u + torch.sin(math.pi*x)
+
+
+EQUATIONS = {
+    "burgers": (eq_burgers, ("u", "u_x", "u_t", "u_xx", "nu")),
+    "ic": (eq_ic, ("x", "u")),
+}
+
+
+# ---- public functions ----------------------------------------------------------
+
+
+def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """All residuals at the same points: a dict equation name -> torch.Tensor.
+
+    model: callable taking the coordinates positionally (x, t) and returning
+        the fields (u): one torch.Tensor for one field; a tuple/list in field order
+        or a dict by field name for several (or one torch.Tensor with the fields on
+        `field_axis`).
+    coords: one torch.Tensor per coordinate, of any shapes the model accepts.
+    values: params (optional, defaults in PARAMS) and inputs (required by the equations
+        that read them), as keywords.
+    create_graph: keep the graph of the derivatives (needed to train through them).
+    """
+    return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
+
+
+def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """The residual of one equation, computing only the derivatives it reads."""
+    if name not in EQUATIONS:
+        raise ValueError(
+            f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}"
+        )
+    return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
+
+
+def _evaluate(names, model, coords, create_graph, field_axis, values):
+    coords = _check_coords(coords)
+    env = dict(zip(COORDS, coords))
+    env.update(_keywords(names, values, coords[0]))
+    wanted = []
+    for name in names:
+        wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
+    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _keywords(names, values, like):
+    """Params (file defaults filled in) and the inputs the equations `names` read."""
+    for key in values:
+        if key not in PARAMS and key not in INPUTS:
+            raise TypeError(
+                f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
+                f"inputs: {', '.join(INPUTS) or 'none'}"
+            )
+    env = {}
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in PARAMS:
+                env[arg] = _to_value(arg, values.get(arg, PARAMS[arg]), like)
+            elif arg in INPUTS:
+                if arg not in values:
+                    raise TypeError(f"equation {name!r} needs the input {arg!r} (a keyword)")
+                env[arg] = _to_value(arg, values[arg], like)
+    return env
+
+
+def _links(wanted):
+    """The chain suffixes the derivatives `wanted` need, parents first."""
+    needed = set()
+    for name in wanted:
+        suffix = DERIVATIVES[name][1]
+        while suffix and suffix not in needed:
+            needed.add(suffix)
+            suffix = CHAIN[suffix][0]
+    return [suffix for suffix in CHAIN if suffix in needed]
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])]."""
+    groups = {}
+    for name in wanted:
+        field, suffix = DERIVATIVES[name]
+        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+    return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
+
+
+# ---- runtime: argument checks, params and inputs, the model's output ----------
+
+
+def _check_coords(coords):
+    """The coordinates as given, after checking their number, kind, dtype and device."""
+    if len(coords) != len(COORDS):
+        raise TypeError(
+            f"expected {len(COORDS)} coordinate tensors ({', '.join(COORDS)}), got {len(coords)}"
+        )
+    for name, c in zip(COORDS, coords):
+        if not isinstance(c, torch.Tensor):
+            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {type(c).__name__}")
+        if not c.is_floating_point():
+            raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
+        if c.dtype != coords[0].dtype or c.device != coords[0].device:
+            raise TypeError(
+                f"coordinate {name!r} is {c.dtype} on {c.device}, but {COORDS[0]!r} is "
+                f"{coords[0].dtype} on {coords[0].device}"
+            )
+    return coords
+
+
+def _to_value(name, value, like):
+    """A param or input as a tensor of the coordinates' dtype and device."""
+    if isinstance(value, torch.Tensor):
+        if value.device != like.device:
+            raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
+        if value.is_floating_point() and value.dtype != like.dtype:
+            raise TypeError(f"{name!r} is {value.dtype}, the coordinates are {like.dtype}")
+        return value
+    try:
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif isinstance(out, torch.Tensor):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one tensor of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = tuple(out.unbind(field_axis))
+    else:
+        raise TypeError(
+            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not isinstance(u, torch.Tensor):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a tensor")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+
+
+def _grad(y, x, create_graph):
+    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
+    if y is None or not y.requires_grad:
+        return None
+    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True, allow_unused=True)
+    return g
+
+
+# ---- derivatives by method 'zcs-fwd' ----------------------------------------
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by forward-mode ZCS.
+
+    Each link of CHAIN is one torch.func.jvp in one zero scalar z_k (a one-hot tangent on
+    z, i.e. an all-ones tangent on coordinate k), nested along the chain.
+    """
+    zs = tuple(torch.zeros((), dtype=c.dtype, device=c.device) for c in coords)
+
+    def fields_at(*z):
+        return _fields(model(*(c + zk for c, zk in zip(coords, z))), field_axis)
+
+    def jvp_in(f, k):
+        tangent = tuple(torch.ones_like(z) if i == k else torch.zeros_like(z) for i, z in enumerate(zs))
+        return lambda *z: torch.func.jvp(f, z, tangent)[1]
+
+    functions = {"": fields_at}
+    for suffix in _links(wanted):
+        parent, k = CHAIN[suffix]
+        functions[suffix] = jvp_in(functions[parent], k)
+    values = dict(zip(FIELDS, fields_at(*zs)))
+    for suffix, group in _by_suffix(wanted):
+        result = functions[suffix](*zs)
+        for name, f in group:
+            values[name] = result[f] if create_graph else result[f].detach()
+    return values
