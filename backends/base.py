@@ -155,9 +155,7 @@ class Backend(abc.ABC):
             tables,
             "\n\n\n".join(equations),
             "EQUATIONS = {\n"
-            + "".join(
-                f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations
-            )
+            + "".join(f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations)
             + "}",
             PUBLIC_API_BANNER + api.strip(),
             RUNTIME_BANNER + textwrap.dedent(self.runtime).strip(),
@@ -182,7 +180,9 @@ class Backend(abc.ABC):
             f"Fields (model outputs, in order): {', '.join(system.fields)}",
         ]
         if system.params:
-            lines.append("Params (keywords, with defaults): " + ", ".join(p.name for p in system.params))
+            lines.append(
+                "Params (keywords, with defaults): " + ", ".join(p.name for p in system.params)
+            )
         if system.inputs:
             lines.append("Inputs (keywords, data at the points): " + ", ".join(system.inputs))
         lines += ["", "Equations (residual = lhs - rhs):"]
@@ -202,13 +202,13 @@ class Backend(abc.ABC):
 
     def _tables(self, plan: Plan, printer: FrameworkPrinter) -> str:
         system = plan.system
-        params = "".join(
-            f'    "{p.name}": {printer.doprint(p.default)},\n' for p in system.params
-        )
+        params = "".join(f'    "{p.name}": {printer.doprint(p.default)},\n' for p in system.params)
         chain = "".join(
             f'    "{n.suffix}": ("{_parent_suffix(plan, n)}", {n.coord}),\n' for n in plan.chain
         )
-        derivatives = "".join(f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items())
+        derivatives = "".join(
+            f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items()
+        )
         return "\n".join(
             [
                 f"COORDS = {_tuple(system.coords)}",
@@ -242,7 +242,9 @@ class Backend(abc.ABC):
 
 
 PUBLIC_API_BANNER = "# ---- public functions " + "-" * 58 + "\n\n\n"
-RUNTIME_BANNER = "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
+RUNTIME_BANNER = (
+    "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
+)
 ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
 
 

@@ -130,7 +130,8 @@ def _plot(xs, ts, predicted, reference, history, path: Path) -> Path:
     fig, axes = plt.subplots(1, 4, figsize=(18, 3.8))
     extent = (ts[0], ts[-1], xs[0], xs[-1])
     for ax, data, title in zip(
-        axes, (predicted, reference, np.abs(predicted - reference)),
+        axes,
+        (predicted, reference, np.abs(predicted - reference)),
         ("PINN (pdecomp ZCS residual)", "spectral reference", "|error|"),
     ):
         im = ax.imshow(data.T, origin="lower", aspect="auto", extent=extent, cmap="RdBu_r")

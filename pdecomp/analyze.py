@@ -12,7 +12,6 @@ from __future__ import annotations
 import sympy
 from sympy.core.function import AppliedUndef
 
-from pdecomp.errors import PDEError
 from pdecomp.ir import DerivativeNode, Plan, PlannedEquation, System, value_symbol
 
 Index = tuple[int, ...]
@@ -30,9 +29,7 @@ def analyze(system: System) -> Plan:
         rewritten.append((name, expr))
 
     chain = _chain(needed, system.fields, suffix)
-    derivatives = {
-        f"{f}_{node.suffix}": (f, node.suffix) for node in chain for f in node.fields
-    }
+    derivatives = {f"{f}_{node.suffix}": (f, node.suffix) for node in chain for f in node.fields}
     order = [*system.fields, *derivatives]  # values in the order the chain produces them
     info = {e.name: e.text for e in system.equation_info}
     equations = tuple(

@@ -92,7 +92,9 @@ class _Builder:
     def stmt_system_name(self, tree: Tree) -> None:
         (token,) = tree.children
         if self.name is not None:
-            raise PDEError("duplicate 'pde' statement: the system is already named", self.span(token))
+            raise PDEError(
+                "duplicate 'pde' statement: the system is already named", self.span(token)
+            )
         checks.check_identifier(str(token), self.span(token))
         self.name = str(token)
 
@@ -306,7 +308,9 @@ class _Expressions(Interpreter):
                 f"(coordinates: {', '.join(self.b.scope.names('coord'))})",
                 span,
             )
-        base_expr = self.name(Tree("name", [Token("NAME", base, line=token.line, column=token.column)]))
+        base_expr = self.name(
+            Tree("name", [Token("NAME", base, line=token.line, column=token.column)])
+        )
         return self._differentiate(base_expr, [(c, 1) for c in coords], span)
 
     # -- operators ------------------------------------------------------------------
@@ -370,7 +374,9 @@ class _Expressions(Interpreter):
             self.b.check_value(result, span, f"'{self.b.snippet(tree)}'")
             return result
         if self.constant:
-            raise PDEError(f"a parameter default must be a constant expression; '{name}' is a derivative", span)
+            raise PDEError(
+                f"a parameter default must be a constant expression; '{name}' is a derivative", span
+            )
         if name == "d":
             return self._d(args, span)
         if name == "lap":
@@ -398,7 +404,9 @@ class _Expressions(Interpreter):
             if arg.data == "number":
                 token = arg.children[0]
                 if not spec:
-                    raise PDEError("a derivative count must follow a coordinate", self.b.span(token))
+                    raise PDEError(
+                        "a derivative count must follow a coordinate", self.b.span(token)
+                    )
                 if not re.fullmatch(r"\d+", token) or int(token) < 1:
                     raise PDEError(
                         f"derivative count must be a positive integer, got '{token}'",
@@ -423,7 +431,9 @@ class _Expressions(Interpreter):
             spec.append((str(token), 1))
         return self._differentiate(self.visit(args[0]), spec, span)
 
-    def _differentiate(self, expr: sympy.Expr, spec: list[tuple[str, int]], span: Span) -> sympy.Expr:
+    def _differentiate(
+        self, expr: sympy.Expr, spec: list[tuple[str, int]], span: Span
+    ) -> sympy.Expr:
         inputs = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "input")
         if inputs:
             raise PDEError(

@@ -58,6 +58,7 @@ def _compile(args) -> int:
     if args.output is None:
         sys.stdout.write(pde.source)
     else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         pde.write(args.output)
         print(f"wrote {args.output} ({args.backend}, {args.method}: {', '.join(pde.equations)})")
     return 0
@@ -66,7 +67,9 @@ def _compile(args) -> int:
 def _check(args) -> int:
     system = load(args.file)
     print(f"{args.file}: ok: system '{system.name}'")
-    print(f"  coords: {', '.join(system.coords)}" + (f" (time: {system.time})" if system.time else ""))
+    print(
+        f"  coords: {', '.join(system.coords)}" + (f" (time: {system.time})" if system.time else "")
+    )
     print(f"  fields: {', '.join(system.fields)}")
     if system.params:
         print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))

@@ -83,7 +83,9 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> PDEError:
     elif isinstance(error, UnexpectedToken):
         token = error.token
         if token.type in ("NAME", "NUMBER", "SUBSCRIPT"):
-            found = f"{describe_terminal(token.type)[2:] if token.type != 'NAME' else 'name'} '{token}'"
+            found = (
+                f"{describe_terminal(token.type)[2:] if token.type != 'NAME' else 'name'} '{token}'"
+            )
         else:
             found = f"'{token}'"
         message = f"unexpected {found}" + _expected(error.accepts or error.expected)

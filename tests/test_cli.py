@@ -15,7 +15,10 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "burgers.pde"
 
 def test_compile_to_file(tmp_path, capsys):
     out = tmp_path / "b.py"
-    assert main(["compile", str(EXAMPLE), "--backend", "jax", "--method", "zcs-fwd", "-o", str(out)]) == 0
+    assert (
+        main(["compile", str(EXAMPLE), "--backend", "jax", "--method", "zcs-fwd", "-o", str(out)])
+        == 0
+    )
     assert "import jax.numpy as jnp" in out.read_text()
     assert "wrote" in capsys.readouterr().out
 
@@ -35,7 +38,9 @@ def test_check_prints_the_system(capsys):
 def test_show_latex(capsys):
     assert main(["show", str(EXAMPLE), "--latex"]) == 0
     out = capsys.readouterr().out
-    assert r"\frac{\partial u}{\partial t}" in out and r"\frac{\partial^{2} u}{\partial x^{2}}" in out
+    assert (
+        r"\frac{\partial u}{\partial t}" in out and r"\frac{\partial^{2} u}{\partial x^{2}}" in out
+    )
 
 
 def test_error_exits_1_with_diagnostic_and_no_traceback(tmp_path):

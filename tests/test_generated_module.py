@@ -1,7 +1,11 @@
 """The generated module is a product: standalone, deterministic, and stable.
 
 Golden files in tests/golden/ are compared byte for byte. After an intended change to the
-generated code, update them with:  PDECOMP_UPDATE_GOLDEN=1 python -m pytest tests/test_generated_module.py
+generated code, update them with
+
+    PDECOMP_UPDATE_GOLDEN=1 python -m pytest tests/test_generated_module.py
+
+and review the diff.
 """
 
 from __future__ import annotations

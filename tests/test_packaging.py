@@ -35,13 +35,28 @@ def test_unknown_backend_lists_the_valid_ones():
 @pytest.mark.slow
 def test_wheel_contains_grammar_and_backends(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
-         str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     (wheel,) = tmp_path.glob("pdecomp-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("pdecomp/grammar/pde.lark", "pdecomp/backends/torch.py",
-                     "pdecomp/backends/jax.py", "pdecomp/backends/base.py", "pdecomp/cli.py"):
+    for required in (
+        "pdecomp/grammar/pde.lark",
+        "pdecomp/backends/torch.py",
+        "pdecomp/backends/jax.py",
+        "pdecomp/backends/base.py",
+        "pdecomp/cli.py",
+    ):
         assert required in names

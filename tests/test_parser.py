@@ -61,13 +61,24 @@ eq u_t + k*c*f*h = 0
         ("u - -v", u + v),
         ("+u", u),
         ("1e-3*u + .5*v + 2.*nu", sympy.Rational(1, 1000) * u + v / 2 + 2 * nu),
-        ("atan2(u, v) + min(u, v) + max(u, nu) + abs(u) + sign(v)",
-         sympy.atan2(u, v) + sympy.Min(u, v) + sympy.Max(u, nu) + sympy.Abs(u) + sympy.sign(v)),
-        ("exp(u) + log(v) + sqrt(u) + tanh(u) + asin(u) + acos(u) + atan(u)",
-         sympy.exp(u) + sympy.log(v) + sympy.sqrt(u) + sympy.tanh(u) + sympy.asin(u)
-         + sympy.acos(u) + sympy.atan(u)),
-        ("sin(u) + cos(u) + tan(u) + sinh(u) + cosh(u)",
-         sympy.sin(u) + sympy.cos(u) + sympy.tan(u) + sympy.sinh(u) + sympy.cosh(u)),
+        (
+            "atan2(u, v) + min(u, v) + max(u, nu) + abs(u) + sign(v)",
+            sympy.atan2(u, v) + sympy.Min(u, v) + sympy.Max(u, nu) + sympy.Abs(u) + sympy.sign(v),
+        ),
+        (
+            "exp(u) + log(v) + sqrt(u) + tanh(u) + asin(u) + acos(u) + atan(u)",
+            sympy.exp(u)
+            + sympy.log(v)
+            + sympy.sqrt(u)
+            + sympy.tanh(u)
+            + sympy.asin(u)
+            + sympy.acos(u)
+            + sympy.atan(u),
+        ),
+        (
+            "sin(u) + cos(u) + tan(u) + sinh(u) + cosh(u)",
+            sympy.sin(u) + sympy.cos(u) + sympy.tan(u) + sympy.sinh(u) + sympy.cosh(u),
+        ),
         ("pi*E*u", sympy.pi * sympy.E * u),
     ],
 )

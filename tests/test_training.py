@@ -17,7 +17,10 @@ BURGERS = "coords x, t\nfields u\nparams nu = 0.01/pi\neq burgers: dt(u) + u*dx(
 def _torch_mlp(seed=0):
     torch.manual_seed(seed)
     return torch.nn.Sequential(
-        torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Tanh(),
+        torch.nn.Linear(2, 16),
+        torch.nn.Tanh(),
+        torch.nn.Linear(16, 16),
+        torch.nn.Tanh(),
         torch.nn.Linear(16, 1),
     ).double()
 
@@ -150,7 +153,8 @@ def test_torch_and_jax_agree_on_the_same_weights():
     net = _torch_mlp(seed=5)
     params = [
         (jnp.asarray(layer.weight.detach().numpy().T), jnp.asarray(layer.bias.detach().numpy()))
-        for layer in net if isinstance(layer, torch.nn.Linear)
+        for layer in net
+        if isinstance(layer, torch.nn.Linear)
     ]
     x = np.linspace(-1, 1, 20)
     t = np.linspace(0, 1, 20)
@@ -161,7 +165,9 @@ def test_torch_and_jax_agree_on_the_same_weights():
         tr = torch_pde.residuals(
             lambda x, t: net(torch.stack([x, t], -1))[:, 0], torch.tensor(x), torch.tensor(t)
         )
-        jr = jax_pde.residuals(lambda x, t: _jax_apply(params, x, t), jnp.asarray(x), jnp.asarray(t))
+        jr = jax_pde.residuals(
+            lambda x, t: _jax_apply(params, x, t), jnp.asarray(x), jnp.asarray(t)
+        )
         for name in tr:
             np.testing.assert_allclose(
                 tr[name].detach().numpy(), np.asarray(jr[name]), rtol=1e-10, atol=1e-10
