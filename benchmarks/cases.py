@@ -76,33 +76,62 @@ class Case:
         return (self.problem, self.backend, self.method, self.M, self.N)
 
 
+# Methods per table and backend. JAX FuncLoop unrolls its loop over the M functions and
+# compiles for minutes at M=50, so the sweeps leave it out; the quick mode keeps every
+# headline method and a few cheap cases of each other table.
+FULL_METHODS = {
+    "problems": {"torch": COMPILED + ("floor", "deepxde"), "jax": COMPILED + ("floor",)},
+    "pinn": {"torch": COMPILED + ("floor",), "jax": COMPILED + ("floor",)},
+    "sweeps": {"torch": ("zcs", "funcloop", "datavect"), "jax": ("zcs", "zcs-fwd")},
+    "order": {"torch": COMPILED, "jax": ("zcs", "zcs-fwd")},
+    "taylor": {
+        "jax": ("zcs", "zcs-fwd", "hand", "taylor", "taylor-vmap"),
+        "torch": ("zcs", "zcs-fwd", "hand"),
+    },
+}
+QUICK_METHODS = {
+    "problems": {"torch": ("zcs", "deepxde"), "jax": ()},
+    "pinn": {"torch": ("zcs",), "jax": ("zcs",)},
+    "sweeps": {"torch": ("zcs", "datavect"), "jax": ()},
+    "order": {"torch": ("zcs",), "jax": ()},
+    "taylor": {"jax": ("taylor",), "torch": ("zcs",)},
+}
+HEADLINE_METHODS = {
+    "torch": COMPILED + ("hand", "deepxde", "floor"),
+    "jax": COMPILED + ("hand", "floor"),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Sizes:
-    """The sizes of one mode; quick mode shrinks them all."""
+    """The sizes and methods of one mode; quick mode shrinks them all."""
 
     headline: tuple[int, int]
     problems: tuple[int, int]
     pinn_points: int
     sweep_m: tuple[int, ...]
     sweep_n: tuple[int, ...]
-    sweep_fixed: tuple[int, int]  # (M for the N sweep, N for the M and order sweeps)
+    sweep_fixed: tuple[int, int]  # (M for the N sweep, N for the M sweep)
+    order: tuple[int, int]  # (M, N) of the order sweep
     taylor: tuple[int, int]
     warmup: int
     repeats: int
     budget_s: float  # stop repeating once this much time was spent (after 2 steps)
+    methods: dict = dataclasses.field(default_factory=lambda: FULL_METHODS)
 
 
 FULL = Sizes(
     headline=(50, 2000),
-    problems=(20, 1000),
-    pinn_points=20000,
-    sweep_m=(5, 10, 20, 50, 100),
-    sweep_n=(200, 500, 1000, 2000, 5000),
-    sweep_fixed=(20, 1000),
-    taylor=(50, 2000),
+    problems=(5, 500),
+    pinn_points=5000,
+    sweep_m=(2, 5, 10, 20),
+    sweep_n=(100, 300, 1000),
+    sweep_fixed=(10, 500),
+    order=(5, 500),
+    taylor=(20, 1000),
     warmup=2,
-    repeats=7,
-    budget_s=4.0,
+    repeats=5,
+    budget_s=2.0,
 )
 QUICK = Sizes(
     headline=(4, 64),
@@ -111,48 +140,44 @@ QUICK = Sizes(
     sweep_m=(2, 4),
     sweep_n=(16, 32),
     sweep_fixed=(3, 32),
+    order=(3, 32),
     taylor=(3, 32),
     warmup=1,
     repeats=2,
     budget_s=0.5,
+    methods=QUICK_METHODS,
 )
 
-# Methods per backend in the sweeps (JAX FuncLoop unrolls M loops and compiles slowly).
-SWEEP_METHODS = {"torch": COMPILED + ("floor",), "jax": ("zcs", "zcs-fwd", "datavect")}
-QUICK_SWEEP_METHODS = {"torch": ("zcs", "datavect"), "jax": ("zcs",)}
-TAYLOR_METHODS = {
-    "jax": ("zcs", "zcs-fwd", "hand", "taylor", "taylor-vmap"),
-    "torch": ("zcs", "zcs-fwd", "hand"),
-}
 
-
-def suite(sizes: Sizes, quick: bool = False) -> list[Case]:
-    """Every case of one run, in order, each key once (tables share measurements).
-
-    Quick mode keeps every headline method but only ``zcs`` (and DeepXDE) for the other
-    problems, fewer sweep series and ``zcs``/``taylor`` for the plate.
-    """
-    cases: list[Case] = []
+def suite(sizes: Sizes) -> list[Case]:
+    """Every case of one run, in order, each key once (tables share measurements)."""
+    methods = sizes.methods
     m, n = sizes.headline
-    for backend, extra in (("torch", ("hand", "deepxde")), ("jax", ("hand",))):
-        for method in COMPILED + extra + ("floor",):
-            cases.append(Case("headline", "reaction_diffusion", backend, method, m, n))
+    cases = [
+        Case("headline", "reaction_diffusion", backend, method, m, n)
+        for backend, chosen in HEADLINE_METHODS.items()
+        for method in chosen
+    ]
     m, n = sizes.problems
-    methods = ("zcs",) if quick else COMPILED + ("floor",)
-    for name in ("burgers", "plate", "stokes"):
-        for backend in ("torch", "jax"):
-            extra = ("deepxde",) if backend == "torch" else ()
-            cases += [Case("problems", name, backend, k, m, n) for k in methods + extra]
-    for backend in ("torch", "jax"):
-        cases += [
-            Case("problems", "burgers_pinn", backend, k, 1, sizes.pinn_points) for k in methods
-        ]
-    cases += _sweeps(sizes, QUICK_SWEEP_METHODS if quick else SWEEP_METHODS)
+    cases += [
+        Case("problems", name, backend, method, m, n)
+        for name in ("burgers", "plate", "stokes")
+        for backend, chosen in methods["problems"].items()
+        for method in chosen
+    ]
+    cases += [
+        Case("problems", "burgers_pinn", backend, method, 1, sizes.pinn_points)
+        for backend, chosen in methods["pinn"].items()
+        for method in chosen
+    ]
+    cases += _sweeps(sizes, methods["sweeps"])
+    cases += _order_sweep(sizes, methods["order"])
     m, n = sizes.taylor
-    for backend, methods in TAYLOR_METHODS.items():
-        if quick:
-            methods = tuple(k for k in methods if k in ("zcs", "taylor"))
-        cases += [Case("taylor", "plate", backend, k, m, n) for k in methods]
+    cases += [
+        Case("taylor", "plate", backend, method, m, n)
+        for backend, chosen in methods["taylor"].items()
+        for method in chosen
+    ]
     return _unique(cases)
 
 
@@ -169,11 +194,17 @@ def _sweeps(sizes: Sizes, methods_by_backend: dict) -> list[Case]:
                 Case("sweep-N", "reaction_diffusion", backend, method, m_fixed, n)
                 for n in sizes.sweep_n
             ]
-            cases += [
-                Case("sweep-order", f"order{k}", backend, method, m_fixed, n_fixed)
-                for k in range(1, 5)
-            ]
     return cases
+
+
+def _order_sweep(sizes: Sizes, methods_by_backend: dict) -> list[Case]:
+    m, n = sizes.order
+    return [
+        Case("sweep-order", f"order{k}", backend, method, m, n)
+        for backend, methods in methods_by_backend.items()
+        for method in methods
+        for k in range(1, 5)
+    ]
 
 
 def _unique(cases: list[Case]) -> list[Case]:

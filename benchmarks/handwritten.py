@@ -99,9 +99,7 @@ def jax_plate(model, x, y, q):
     def biharmonic_omega(zx, zy, a):
         xx = d(d(omega, 0), 0)
         yy = d(d(omega, 1), 1)
-        return (
-            d(d(xx, 0), 0)(zx, zy, a) + 2 * d(d(xx, 1), 1)(zx, zy, a) + d(d(yy, 1), 1)(zx, zy, a)
-        )
+        return d(d(xx, 0), 0)(zx, zy, a) + 2 * d(d(xx, 1), 1)(zx, zy, a) + d(d(yy, 1), 1)(zx, zy, a)
 
     zero = jnp.zeros((), x.dtype)
     a = jnp.ones(jax.eval_shape(model, x, y).shape, x.dtype)

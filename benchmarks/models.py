@@ -103,7 +103,9 @@ def torch_deeponet(weights: dict, branch: np.ndarray):
             size = b.shape[1] // self.bias.shape[0]
             pattern = "bi,ni->bn" if t.ndim == 2 else "bi,bni->bn"
             fields = tuple(
-                torch.einsum(pattern, b[:, k * size : (k + 1) * size], t[..., k * size : (k + 1) * size])
+                torch.einsum(
+                    pattern, b[:, k * size : (k + 1) * size], t[..., k * size : (k + 1) * size]
+                )
                 + self.bias[k]
                 for k in range(self.bias.shape[0])
             )
@@ -200,7 +202,10 @@ def deepxde_deeponet(weights: dict):
     import torch
 
     n_fields = weights["bias"].shape[0]
-    sizes = [[w.shape[1] for w, _ in weights[k]] + [weights[k][-1][0].shape[0]] for k in ("branch", "trunk")]
+    sizes = [
+        [w.shape[1] for w, _ in weights[k]] + [weights[k][-1][0].shape[0]]
+        for k in ("branch", "trunk")
+    ]
     net = deepxde.nn.DeepONetCartesianProd(
         sizes[0],
         sizes[1],

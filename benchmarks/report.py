@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.cases import COMPILED, Sizes
+from benchmarks.cases import COMPILED, HEADLINE_METHODS, Sizes
 
 MIB = 2**20
-HEADLINE_METHODS = {
-    "torch": COMPILED + ("hand", "deepxde", "floor"),
-    "jax": COMPILED + ("hand", "floor"),
-}
+PROBLEM_METHODS = COMPILED + ("deepxde", "floor")
 METHOD_NAMES = {
     "zcs": "zcs (pdecomp)",
     "zcs-fwd": "zcs-fwd (pdecomp)",
@@ -152,8 +149,12 @@ def target_rows(results: Results, sizes: Sizes) -> list[list[str]]:
     m, n = sizes.headline
     rows = []
     for label, backend, top, bottom, metric, op, bound in TARGETS:
-        value = ratio(*(_metric(results.get("reaction_diffusion", backend, k, m, n), metric)
-                        for k in (top, bottom)))
+        value = ratio(
+            *(
+                _metric(results.get("reaction_diffusion", backend, k, m, n), metric)
+                for k in (top, bottom)
+            )
+        )
         if value is None or op is None:
             verdict = "–" if op is not None else "(information)"
         else:
@@ -169,22 +170,36 @@ def _metric(record, metric: str):
 def headline(results: Results, sizes: Sizes, machine: str, device: str) -> str:
     m, n = sizes.headline
     header = [
-        "backend", "method", "step ms", "time ÷ zcs", "memory MiB", "memory ÷ zcs",
-        "peak RSS MiB", "codegen s", "JAX trace+compile s", "note",
+        "backend",
+        "method",
+        "step ms",
+        "time ÷ zcs",
+        "memory MiB",
+        "memory ÷ zcs",
+        "peak RSS MiB",
+        "codegen s",
+        "JAX trace+compile s",
+        "note",
     ]
-    return "\n\n".join(
-        [
-            f"# Headline: reaction-diffusion DeepONet, M={m} functions × N={n} points",
-            machine,
-            "One training step = residual → mean-square loss → gradients w.r.t. all network "
-            "parameters. Memory: torch = bytes of tensors saved by autograd during the step "
-            "(one count per storage); JAX = XLA temp buffers of the compiled step. "
-            "Ratios are against `zcs` of the same backend.",
-            table(header, headline_rows(results, sizes, device)),
-            "## Targets (issue 7)",
-            table(["target", "backend", "ratio", "measured", "verdict"], target_rows(results, sizes)),
-        ]
-    ) + "\n"
+    return (
+        "\n\n".join(
+            [
+                f"# Headline: reaction-diffusion DeepONet, M={m} functions × N={n} points",
+                machine,
+                "One training step = residual → mean-square loss → gradients w.r.t. all network "
+                "parameters. Memory: torch = bytes of tensors saved by autograd during the step "
+                "(one count per storage); JAX = XLA temp buffers of the compiled step. "
+                "Ratios are against `zcs` of the same backend.",
+                table(header, headline_rows(results, sizes, device)),
+                "## Targets (issue 7)",
+                table(
+                    ["target", "backend", "ratio", "measured", "verdict"],
+                    target_rows(results, sizes),
+                ),
+            ]
+        )
+        + "\n"
+    )
 
 
 # ---- problems ---------------------------------------------------------------------
@@ -192,31 +207,50 @@ def headline(results: Results, sizes: Sizes, machine: str, device: str) -> str:
 
 def problems_table(results: Results, records: list[dict], sizes: Sizes, machine, device) -> str:
     m, n = sizes.problems
-    wanted = {"burgers": (m, n), "plate": (m, n), "stokes": (m, n), "burgers_pinn": (1, sizes.pinn_points)}
+    wanted = {
+        "burgers": (m, n),
+        "plate": (m, n),
+        "stokes": (m, n),
+        "burgers_pinn": (1, sizes.pinn_points),
+    }
     rows = []
     for r in records:
-        if wanted.get(r["problem"]) != (r["M"], r["N"]):
+        if wanted.get(r["problem"]) != (r["M"], r["N"]) or r["method"] not in PROBLEM_METHODS:
             continue
         zcs = results.get(r["problem"], r["backend"], "zcs", r["M"], r["N"])
         rows.append(
             [
-                r["problem"], r["backend"], METHOD_NAMES[r["method"]], f"{r['M']}×{r['N']}"
-                if r["problem"] != "burgers_pinn" else f"{r['N']} points",
-                fmt(time_ms(r)), fmt_ratio(ratio(time_ms(r), time_ms(zcs))),
+                r["problem"],
+                r["backend"],
+                METHOD_NAMES[r["method"]],
+                f"{r['M']}×{r['N']}" if r["problem"] != "burgers_pinn" else f"{r['N']} points",
+                fmt(time_ms(r)),
+                fmt_ratio(ratio(time_ms(r), time_ms(zcs))),
                 f"{fmt(_mib(memory_bytes(r)))} ({memory_label(r['backend'], device)})",
-                fmt_ratio(ratio(memory_bytes(r), memory_bytes(zcs))), status_note(r),
+                fmt_ratio(ratio(memory_bytes(r), memory_bytes(zcs))),
+                status_note(r),
             ]
         )
-    header = ["problem", "backend", "method", "size", "step ms", "time ÷ zcs", "memory MiB",
-              "memory ÷ zcs", "note"]
+    header = [
+        "problem",
+        "backend",
+        "method",
+        "size",
+        "step ms",
+        "time ÷ zcs",
+        "memory MiB",
+        "memory ÷ zcs",
+        "note",
+    ]
     intro = (
         "DeepONets (Cartesian layout, M functions × N points) for Burgers, the Kirchhoff "
         "plate (`lap(lap(w))`, 4th order) and Stokes (3 fields); `burgers_pinn` is an MLP "
         "PINN on N points (there FuncLoop and DataVect both reduce to per-point leaves)."
     )
-    return "\n\n".join(
-        ["# The paper problems, every method", machine, intro, table(header, rows)]
-    ) + "\n"
+    return (
+        "\n\n".join(["# The paper problems, every method", machine, intro, table(header, rows)])
+        + "\n"
+    )
 
 
 # ---- sweeps -----------------------------------------------------------------------
@@ -242,25 +276,29 @@ def _sweep_x(r: dict, group: str, m_fixed: int, n_fixed: int, sizes: Sizes):
     if group == "sweep-N" and r["problem"] == "reaction_diffusion" and r["M"] == m_fixed:
         return r["N"] if r["N"] in sizes.sweep_n else None
     if group == "sweep-order" and r["problem"].startswith("order"):
-        return int(r["problem"][5:]) if (r["M"], r["N"]) == (m_fixed, n_fixed) else None
+        return int(r["problem"][5:]) if (r["M"], r["N"]) == sizes.order else None
     return None
 
 
 SWEEP_TITLES = {
     "sweep-M": ("M (functions)", "reaction-diffusion, N={n} points"),
     "sweep-N": ("N (points)", "reaction-diffusion, M={m} functions"),
-    "sweep-order": ("derivative order k", "`d(u, x, k) = 0`, M={m} × N={n}"),
+    "sweep-order": ("derivative order k", "`d(u, x, k) = 0`, M={om} × N={on}"),
 }
 
 
+def _setting(text: str, sizes: Sizes) -> str:
+    (m, n), (om, on) = sizes.sweep_fixed, sizes.order
+    return text.format(m=m, n=n, om=om, on=on).replace("`", "")
+
+
 def sweeps(records: list[dict], sizes: Sizes, machine: str, device: str) -> str:
-    m, n = sizes.sweep_fixed
     parts = ["# Scaling sweeps", machine]
     for group, (axis, setting) in SWEEP_TITLES.items():
         series = sweep_series(records, group, sizes)
         xs = sorted({x for points in series.values() for x, _, _ in points})
         names = [f"{b} {meth}" for b, meth in series]
-        parts.append(f"## {axis}: {setting.format(m=m, n=n)}")
+        parts.append(f"## {axis}: {_setting(setting, sizes)}")
         for label, index, unit in (("step time, ms", 1, 1.0), ("memory, MiB", 2, MIB)):
             rows = []
             for x in xs:
@@ -294,7 +332,6 @@ def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, prefix: str) -> li
                 good = [(p[0], p[index] / unit) for p in points if p[index] is not None]
                 if good:
                     ax.plot(*zip(*good), style, marker="o", label=f"{backend} {method}")
-        m, n = sizes.sweep_fixed
         for ax, ylabel in ((left, "step time (ms)"), (right, "memory (MiB)")):
             ax.set_xlabel(axis)
             ax.set_ylabel(ylabel)
@@ -303,7 +340,7 @@ def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, prefix: str) -> li
                 ax.set_xscale("log")
             ax.grid(True, which="both", alpha=0.3)
         right.legend(fontsize=8)
-        figure.suptitle(f"{setting.format(m=m, n=n)} (memory: torch saved tensors, JAX temp)")
+        figure.suptitle(f"{_setting(setting, sizes)} (memory: torch saved tensors, JAX temp)")
         figure.tight_layout()
         path = out / f"{prefix}{group}.png"
         figure.savefig(path, dpi=110)
@@ -327,9 +364,12 @@ def taylor(results: Results, records: list[dict], sizes: Sizes, machine: str) ->
             r = results.get("plate", backend, method, m, n)
             rows.append(
                 [
-                    backend, METHOD_NAMES[method], fmt(time_ms(r)),
+                    backend,
+                    METHOD_NAMES[method],
+                    fmt(time_ms(r)),
                     fmt_ratio(ratio(time_ms(r), time_ms(hand))),
-                    fmt(_mib(memory_bytes(r))), status_note(r),
+                    fmt(_mib(memory_bytes(r))),
+                    status_note(r),
                 ]
             )
     parts = [
@@ -362,7 +402,9 @@ def auto_rows(records: list[dict], sizes: Sizes) -> list[list[str]]:
             }
             if options:
                 best = min(options, key=options.get)
-                others = ", ".join(f"{meth} {fmt(t)}" for meth, t in options.items() if meth != best)
+                others = ", ".join(
+                    f"{meth} {fmt(t)}" for meth, t in options.items() if meth != best
+                )
                 rows.append([backend, str(k), best, fmt(options[best]), others])
         rows.append(_plate_row(records, sizes, backend))
     return [row for row in rows if row]
@@ -373,8 +415,11 @@ def _plate_row(records: list[dict], sizes: Sizes, backend: str) -> list[str]:
     options = {
         r["method"]: r["time_ms"]
         for r in records
-        if r["problem"] == "plate" and r["backend"] == backend and (r["M"], r["N"]) == (m, n)
-        and r.get("status") == "ok" and r["method"] in ("zcs", "zcs-fwd", "taylor", "taylor-vmap")
+        if r["problem"] == "plate"
+        and r["backend"] == backend
+        and (r["M"], r["N"]) == (m, n)
+        and r.get("status") == "ok"
+        and r["method"] in ("zcs", "zcs-fwd", "taylor", "taylor-vmap")
     }
     if not options:
         return []
@@ -386,7 +431,9 @@ def _plate_row(records: list[dict], sizes: Sizes, backend: str) -> list[str]:
 # ---- everything -------------------------------------------------------------------
 
 
-def write_all(records: list[dict], sizes: Sizes, out: Path, machine: str, device: str) -> list[Path]:
+def write_all(
+    records: list[dict], sizes: Sizes, out: Path, machine: str, device: str
+) -> list[Path]:
     """Write every table and plot into ``out``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     prefix = "gpu-" if device == "cuda" else ""

@@ -24,7 +24,9 @@ from benchmarks import report
 from benchmarks.cases import FULL, QUICK, Case, Sizes, suite
 
 ROOT = Path(__file__).resolve().parent.parent
-CASE_TIMEOUT_S = 240  # one case (full mode)
+CASE_TIMEOUT_S = 300  # one case (full mode)
+ROUNDS = 3
+REPEATED_METHODS = ("zcs", "zcs-fwd", "hand", "deepxde", "floor")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,13 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=CASE_TIMEOUT_S, help="seconds per case")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    cases = suite(sizes, quick=args.quick)
+    cases = suite(sizes)
     start = time.perf_counter()
     if args.quick:
         records = run_grouped(cases, sizes, args.device, args.timeout)
     else:
-        records = [run_one(case, sizes, args.device, args.timeout, i, len(cases))
-                   for i, case in enumerate(cases, 1)]
+        records = run_each(cases, sizes, args.device, args.timeout)
     elapsed = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
     prefix = "gpu-" if args.device == "cuda" else ""
@@ -58,9 +59,15 @@ def _payload(cases: list[Case], sizes: Sizes, device: str) -> str:
     return json.dumps(
         [
             {
-                "problem": c.problem, "backend": c.backend, "method": c.method, "M": c.M,
-                "N": c.N, "device": device, "warmup": sizes.warmup,
-                "repeats": sizes.repeats, "budget_s": sizes.budget_s,
+                "problem": c.problem,
+                "backend": c.backend,
+                "method": c.method,
+                "M": c.M,
+                "N": c.N,
+                "device": device,
+                "warmup": sizes.warmup,
+                "repeats": sizes.repeats,
+                "budget_s": sizes.budget_s,
             }
             for c in cases
         ]
@@ -74,8 +81,9 @@ def _measure(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> li
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
         )
-        stdout, failure = done.stdout, (
-            None if done.returncode == 0 else _failure(done.returncode, done.stderr)
+        stdout, failure = (
+            done.stdout,
+            (None if done.returncode == 0 else _failure(done.returncode, done.stderr)),
         )
     except subprocess.TimeoutExpired as error:
         stdout = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
@@ -84,8 +92,9 @@ def _measure(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> li
     done_keys = {(r["problem"], r["backend"], r["method"], r["M"], r["N"]) for r in records}
     for case in cases:
         if case.key not in done_keys:
-            records.append({**json.loads(_payload([case], sizes, device))[0],
-                            "status": failure or "no result"})
+            records.append(
+                {**json.loads(_payload([case], sizes, device))[0], "status": failure or "no result"}
+            )
     return records
 
 
@@ -105,6 +114,30 @@ def run_one(case: Case, sizes: Sizes, device: str, timeout: float, i: int, total
         flush=True,
     )
     return record
+
+
+def run_each(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> list[dict]:
+    """Full mode: one fresh subprocess per case; the fast headline cases in ROUNDS rounds.
+
+    The headline's fast methods decide the 1.1× targets, and the CPU is shared: they are
+    measured ROUNDS times, interleaved (A B C, A B C, ...), and each keeps the round with
+    the lowest median (every round's median is recorded in ``round_medians_ms``).
+    """
+    repeated = [c for c in cases if c.group == "headline" and c.method in REPEATED_METHODS]
+    order = cases + [c for _ in range(ROUNDS - 1) for c in repeated]
+    best: dict[tuple, dict] = {}
+    for i, case in enumerate(order, 1):
+        record = run_one(case, sizes, device, timeout, i, len(order))
+        previous = best.get(case.key)
+        if previous is not None:
+            rounds = previous.get("round_medians_ms", [previous.get("time_ms")])
+            record["round_medians_ms"] = rounds + [record.get("time_ms")]
+            if previous.get("status") == "ok" and not (
+                record.get("status") == "ok" and record["time_ms"] < previous["time_ms"]
+            ):
+                record = {**previous, "round_medians_ms": record["round_medians_ms"]}
+        best[case.key] = record
+    return [best[c.key] for c in cases]
 
 
 def run_grouped(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> list[dict]:
@@ -128,7 +161,8 @@ def describe_machine(device: str, quick: bool, elapsed: float, count: int) -> st
         except metadata.PackageNotFoundError:
             versions.append(f"{name} not installed")
     where = (
-        "a CUDA GPU (see gpu-results.json)" if device == "cuda"
+        "a CUDA GPU (see gpu-results.json)"
+        if device == "cuda"
         else "a shared 2-core CPU (other jobs were running; 1 thread per framework)"
     )
     mode = "quick mode: tiny sizes, numbers only show that it runs" if quick else "full mode"

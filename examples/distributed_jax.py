@@ -22,6 +22,12 @@ import os
 _FLAG = "--xla_force_host_platform_device_count=2"
 if _FLAG.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FLAG}".strip()
+# XLA's CPU client runs the devices' programs on one thread pool, by default as large as
+# the machine's cores. On 2 cores a program's concurrent all-reduces can hold every
+# thread while the other device's program waits for one: a deadlock ("Expected 2 threads
+# to join the rendezvous"; 3 runs of 3 here, jax 0.10.2). PJRT_NPROC sizes the pool; 8
+# threads made it go away (3 of 3). GPU programs do not run on this pool.
+os.environ.setdefault("PJRT_NPROC", str(max(os.cpu_count() or 1, 8)))
 
 import argparse  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -177,9 +183,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    # CPU only: asynchronous dispatch of programs with cross-device all-reduces can hang
-    # on few cores (seen here once on 2 cores; jax-ml/jax#25861). No effect on GPUs.
-    jax.config.update("jax_cpu_enable_async_dispatch", False)
     if args.dtype == "float64":
         jax.config.update("jax_enable_x64", True)
     if args.check:

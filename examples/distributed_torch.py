@@ -12,14 +12,18 @@ gradients over the ranks, so each rank's loss is its squared residuals summed an
 by ``world / N`` (N the global number of points): the average over ranks is then exactly
 the mean-square loss over all N points, for any split. ``--backend nccl`` puts each rank
 on ``cuda:LOCAL_RANK`` (the multi-GPU route, see docs/scaling.md; not tested here).
+``--chunk K`` evaluates each rank's loss K points at a time (``pdecomp.chunking``), with
+one all-reduce per step.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -28,6 +32,7 @@ import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
 import pdecomp
+from pdecomp.chunking import chunked_loss_backward
 
 PDE_FILE = Path(__file__).with_name("burgers.pde")
 
@@ -74,6 +79,21 @@ def loss_on(pde, model, local: dict, totals: dict, world: int = 1):
     return loss
 
 
+def chunked_backward(pde, ddp, local: dict, totals: dict, world: int, chunk: int):
+    """``loss_on(...).backward()`` chunk by chunk (pdecomp.chunking), with one all-reduce:
+    every chunk but the very last runs under ``ddp.no_sync()``. Returns the loss value."""
+    total, names = 0.0, list(local)
+    for name in names:
+        coords = local[name]
+        weight = world * coords[0].numel() / totals[name]  # local mean -> share of the mean
+        last = name == names[-1]
+        with contextlib.nullcontext() if last else ddp.no_sync():
+            total += weight * chunked_loss_backward(
+                pde, name, ddp, coords, chunk, weight=weight, no_sync=ddp.no_sync
+            )
+    return total
+
+
 def init_process_group(rank: int, world: int, init_file: str | None, backend: str) -> None:
     """Join the process group: through a shared file (spawn) or torchrun's environment."""
     if init_file is None:
@@ -98,6 +118,9 @@ def build(args, rank: int, world: int):
     points = make_points(args.points, args.points // 4, seed=args.seed, dtype=dtype)
     totals = {name: xs[0].numel() for name, xs in points.items()}
     local = {k: tuple(c.to(device) for c in xs) for k, xs in shard(points, rank, world).items()}
+    # Gradients made under no_sync() (--chunk) can differ from DDP's buckets in the stride
+    # of a size-1 axis (the last layer's (1, width) weight): harmless, says the warning.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view")
     torch.manual_seed(args.seed)  # DDP broadcasts rank 0's parameters anyway
     net = MLP(args.width).to(device=device, dtype=dtype)
     ddp = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
@@ -113,8 +136,11 @@ def train(rank: int, world: int, args, init_file: str | None = None) -> None:
         optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr)
         for step in range(args.steps + 1):
             optimizer.zero_grad()
-            loss = loss_on(pde, ddp, local, totals, world)
-            loss.backward()  # DDP all-reduces (averages) the gradients here
+            if args.chunk:
+                loss = chunked_backward(pde, ddp, local, totals, world, args.chunk)
+            else:
+                loss = loss_on(pde, ddp, local, totals, world)
+                loss.backward()  # DDP all-reduces (averages) the gradients here
             optimizer.step()
             if step % args.every == 0 or step == args.steps:
                 total = loss.detach().clone()
@@ -128,20 +154,26 @@ def train(rank: int, world: int, args, init_file: str | None = None) -> None:
 
 
 def one_step(rank: int, world: int, args, init_file: str, out_dir: str) -> None:
-    """One DDP step; each rank saves its gradients, its parameters before and after an
-    SGD step of ``args.lr`` to ``out_dir/rank{rank}.pt`` (used by tests/test_distributed.py)."""
+    """One DDP step, for tests/test_distributed.py. Each rank saves to
+    ``out_dir/rank{rank}.pt``: its loss share and all-reduced gradients, the gradients
+    again by :func:`chunked_backward` (chunks of ``args.chunk or 16`` points), and its
+    parameters before and after an SGD step of ``args.lr``."""
     torch.set_num_threads(1)
     init_process_group(rank, world, init_file, args.backend)
     try:
         pde, local, totals, ddp = build(args, rank, world)
-        before = {k: v.detach().clone() for k, v in ddp.module.named_parameters()}
+        params = dict(ddp.module.named_parameters())
+        before = {k: v.detach().clone() for k, v in params.items()}
         loss = loss_on(pde, ddp, local, totals, world)
         loss.backward()
-        grads = {k: v.grad.detach().clone() for k, v in ddp.module.named_parameters()}
+        grads = {k: v.grad.detach().clone() for k, v in params.items()}
+        ddp.zero_grad(set_to_none=True)
+        chunked_backward(pde, ddp, local, totals, world, args.chunk or 16)
+        chunked = {k: v.grad.detach().clone() for k, v in params.items()}
         torch.optim.SGD(ddp.parameters(), lr=args.lr).step()
-        after = {k: v.detach().clone() for k, v in ddp.module.named_parameters()}
-        result = {"loss": loss.detach(), "grads": grads, "before": before, "after": after}
-        torch.save(result, Path(out_dir) / f"rank{rank}.pt")
+        after = {k: v.detach().clone() for k, v in params.items()}
+        result = {"loss": loss.detach(), "grads": grads, "chunked_grads": chunked}
+        torch.save({**result, "before": before, "after": after}, Path(out_dir) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
 
@@ -164,6 +196,7 @@ def parse_args(argv=None):
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--backend", choices=("gloo", "nccl"), default="gloo")
     p.add_argument("--world", type=int, default=2, help="processes to spawn (not torchrun)")
+    p.add_argument("--chunk", type=int, default=0, help="chunked loss (pdecomp.chunking)")
     p.add_argument("--save", default="", help="write the trained state_dict here (rank 0)")
     return p.parse_args(argv)
 

@@ -7,6 +7,7 @@ The public surface::
     pde.residuals(model, x, t)                      # dict: equation name -> tensor
 """
 
+from pdecomp.chunking import chunked_loss, chunked_loss_backward
 from pdecomp.errors import PDEError
 from pdecomp.ir import Plan, System
 from pdecomp.pipeline import METHODS, compile, load, loads
@@ -24,4 +25,6 @@ __all__ = [
     "load",
     "loads",
     "__version__",
+    "chunked_loss",
+    "chunked_loss_backward",
 ]

@@ -40,6 +40,8 @@ This module imports neither torch nor jax at import time: pdecomp depends on nei
 
 from __future__ import annotations
 
+import contextlib
+
 __all__ = ["chunked_loss", "chunked_loss_backward"]
 
 
@@ -81,18 +83,19 @@ def _check_backend(pde, backend: str, instead: str) -> None:
 
 
 def chunked_loss_backward(
-    pde, name, model, coords, chunk, *, point_inputs=None, weight=1.0, **keywords
+    pde, name, model, coords, chunk, *, point_inputs=None, weight=1.0, no_sync=None, **keywords
 ):
     """Back-propagate ``weight * mean(residual**2)`` over all points, one chunk at a time.
 
     pde: a torch :class:`~pdecomp.runtime.CompiledPDE`; name: the equation.
-    model: the model (any callable; under ``DistributedDataParallel`` each chunk's
-    backward all-reduces the gradients: wrap the call in ``ddp.no_sync()`` and let a
-    last, unchunked or single-chunk backward synchronise, or accept one all-reduce per
-    chunk).
+    model: the model (any callable, a ``DistributedDataParallel`` module too).
     coords: tuple of coordinate tensors sharing axis 0 (the N points).
     chunk: points per chunk. point_inputs: dict of per-point ``inputs``, sliced with the
     coordinates. weight: a factor on this loss (to add several equations' losses).
+    no_sync: under DDP, ``ddp.no_sync``: every chunk but the last then runs inside it, so
+    the gradients are all-reduced once, by the last chunk's backward, instead of once per
+    chunk (both are correct). For several calls in one step, run all but the last inside
+    ``with ddp.no_sync():`` as well.
     keywords: params and broadcastable inputs, passed to the residual unchanged.
 
     Adds the gradient of the full loss to the ``.grad`` of every leaf the residual
@@ -103,11 +106,14 @@ def chunked_loss_backward(
     """
     _check_backend(pde, "torch", "chunked_loss")
     n = _points(coords)
+    bounds = _chunk_bounds(n, chunk)
     total = None
-    for start, stop in _chunk_bounds(n, chunk):
-        r = _torch_chunk_residual(pde, name, model, coords, point_inputs, keywords, start, stop)
-        loss = r.pow(2).mean() * ((stop - start) / n)  # this chunk's share of the mean
-        (weight * loss).backward()
+    for i, (start, stop) in enumerate(bounds):
+        quiet = no_sync is not None and i < len(bounds) - 1
+        with no_sync() if quiet else contextlib.nullcontext():
+            r = _torch_chunk_residual(pde, name, model, coords, point_inputs, keywords, start, stop)
+            loss = r.pow(2).mean() * ((stop - start) / n)  # this chunk's share of the mean
+            (weight * loss).backward()
         total = loss.detach() if total is None else total + loss.detach()
     return total
 

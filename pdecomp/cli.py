@@ -50,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("file", type=Path)
     s.add_argument("--latex", action="store_true", help="as LaTeX")
     s.set_defaults(run=_show)
+
+    from pdecomp.verify import METHODS as POINTWISE_METHODS
+
+    v = commands.add_parser(
+        "verify",
+        help="check the compiled residuals against per-point autograd and finite differences",
+    )
+    v.add_argument("file", type=Path)
+    v.add_argument("--backend", choices=list(BACKENDS), default="torch")
+    v.add_argument("--method", choices=list(POINTWISE_METHODS), default="zcs")
+    v.add_argument("--points", type=int, default=8, help="number of random points (default 8)")
+    v.add_argument("--seed", type=int, default=0, help="seed of the network and the points")
+    v.set_defaults(run=_verify)
     return parser
 
 
@@ -91,6 +104,14 @@ def _show(args) -> int:
         for eq in system.equation_info:
             print(f"{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
     return 0
+
+
+def _verify(args) -> int:
+    from pdecomp.verify import verify
+
+    report = verify(args.file, args.backend, args.method, points=args.points, seed=args.seed)
+    print(report.table())
+    return 0 if report.ok else 1
 
 
 def _plain(expr) -> str:

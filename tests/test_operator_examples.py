@@ -189,64 +189,56 @@ def edge_points(n):
     return np.r_[s, s, zero, one], np.r_[zero, one, s, s]
 
 
-def untrained_model(problem_name, backend, m=3):
-    """The runner's constrained DeepONet (random weights, float64) for m input functions."""
+def untrained_model(problem_name, m=3):
+    """The runner's constrained torch DeepONet (random weights, float64), m input functions.
+
+    (The JAX side runs the same ``constrain`` code with ``jax.numpy``; the end-to-end test
+    checks that both backends train identically.)
+    """
     problem = runner.PROBLEMS[problem_name]
     cfg = runner.Config(problem=problem_name, width=16, depth=2)
     net = runner.build_torch_net(problem, cfg, seed=3).double()
     funcs = problem.sample(m, seed=5)
-    array = (lambda a: to_backend(backend, a)) if backend == "jax" else torch.as_tensor
-    bfuncs = runner._backend_funcs(problem, funcs, array)
-    if backend == "torch":
-        return runner.make_model(problem, torch, net, bfuncs), funcs
-    sizes = dict(branch=(16, 16), trunk=(16, 16), width=16, n_fields=len(problem.fields))
-    jnet = JaxDeepONet(
-        funcs["sensors"].shape[1], problem.n_features, **sizes, features=problem.features
-    )
-    params = torch_to_jax(net)
-    return runner.make_model(problem, jnp, lambda *a: jnet.apply(params, *a), bfuncs), funcs
+    bfuncs = runner._backend_funcs(problem, funcs, torch.as_tensor)
+    return runner.make_model(problem, torch, net, bfuncs), funcs
 
 
-@pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_hard_constraints(compiled, backend):
+def test_hard_constraints(compiled):
+    pde_of = {name: compiled(name, "torch") for name in PROBLEMS}
     s = np.linspace(0.0, 1.0, 17)
     zero, one = np.zeros_like(s), np.ones_like(s)
+
+    def res(problem, name, model, points, **inputs):
+        return residual(pde_of[problem], "torch", name, model, points, **inputs)
+
     # reaction-diffusion: u = 0 at t = 0 and on x = 0, 1
-    pde = compiled("reaction_diffusion", backend)
-    model, _ = untrained_model("reaction_diffusion", backend)
-    assert np.abs(residual(pde, backend, "ic", model, (s, zero))).max() == 0.0
+    model, _ = untrained_model("reaction_diffusion")
+    assert np.abs(res("reaction_diffusion", "ic", model, (s, zero))).max() == 0.0
     walls = (np.r_[zero, one], np.r_[s, s])
-    assert np.abs(residual(pde, backend, "bc", model, walls)).max() == 0.0
-    assert np.abs(residual(pde, backend, "ic", model, (s, s))).max() > 1e-3  # not all zero
+    assert np.abs(res("reaction_diffusion", "bc", model, walls)).max() == 0.0
+    assert np.abs(res("reaction_diffusion", "ic", model, (s, s))).max() > 1e-3  # not all zero
     # Burgers: u = u0 at t = 0, and u is 1-periodic in x
-    pde = compiled("burgers", backend)
-    model, funcs = untrained_model("burgers", backend)
+    model, funcs = untrained_model("burgers")
     u0 = runner.PROBLEMS["burgers"].initial(funcs, s)
-    np.testing.assert_allclose(residual(pde, backend, "ic", model, (s, zero), u0=u0), 0, atol=1e-13)
-    t = RNG.uniform(0, 1, s.size)
-    shifted = [
-        to_numpy(model(to_backend(backend, x0), to_backend(backend, t))) for x0 in (s, s + 1)
-    ]
-    np.testing.assert_allclose(shifted[0], shifted[1], atol=1e-12)
+    np.testing.assert_allclose(res("burgers", "ic", model, (s, zero), u0=u0), 0, atol=1e-13)
+    assert np.abs(res("burgers", "ic", model, (s, s), u0=u0)).max() > 1e-3
+    t = torch.tensor(RNG.uniform(0, 1, s.size))
+    x = torch.tensor(s)
+    torch.testing.assert_close(model(x, t), model(x + 1, t), rtol=0, atol=1e-12)
     # plate: w = 0 and lap(w) = 0 on the edges (simply supported)
-    pde = compiled("plate", backend)
-    model, _ = untrained_model("plate", backend)
-    edge = edge_points(17)
+    model, _ = untrained_model("plate")
     for name in ("deflection", "moment"):
-        np.testing.assert_allclose(residual(pde, backend, name, model, edge), 0.0, atol=1e-10)
-    inner = residual(pde, backend, "moment", model, (s[1:-1], s[1:-1]))
-    assert np.abs(inner).max() > 1e-5
+        np.testing.assert_allclose(res("plate", name, model, edge_points(17)), 0.0, atol=1e-10)
+        assert np.abs(res("plate", name, model, (s[1:-1], s[1:-1]))).max() > 1e-5
     # Stokes: u = ulid, v = 0 on the lid; u = v = 0 on the other walls
-    pde = compiled("stokes", backend)
-    model, funcs = untrained_model("stokes", backend)
+    model, funcs = untrained_model("stokes")
     ulid = runner.PROBLEMS["stokes"].lid(funcs["sin"], s)
-    np.testing.assert_allclose(
-        residual(pde, backend, "lid", model, (s, one), ulid=ulid), 0, atol=1e-14
-    )
-    walls = (np.r_[s, zero, one, s], np.r_[zero, s, s, one])
-    for name in ("wallu", "wallv"):
-        own = walls if name == "wallv" else tuple(c[: 3 * s.size] for c in walls)
-        np.testing.assert_allclose(residual(pde, backend, name, model, own), 0.0, atol=1e-14)
+    np.testing.assert_allclose(res("stokes", "lid", model, (s, one), ulid=ulid), 0, atol=1e-14)
+    assert np.abs(res("stokes", "lid", model, (s, s), ulid=ulid)).max() > 1e-3
+    walls = (np.r_[s, zero, one, s], np.r_[zero, s, s, one])  # bottom, left, right, lid
+    np.testing.assert_allclose(res("stokes", "wallv", model, walls), 0.0, atol=1e-14)
+    fixed = tuple(c[: 3 * s.size] for c in walls)
+    np.testing.assert_allclose(res("stokes", "wallu", model, fixed), 0.0, atol=1e-14)
 
 
 # ---- DeepONets: layouts, methods and backends agree -----------------------------------
@@ -272,44 +264,47 @@ def test_deeponet_layouts_and_backends():
     ju, jv = jnet.apply(torch_to_jax(net), *(jnp.asarray(a.numpy()) for a in (b, x, t)))
     np.testing.assert_allclose(np.asarray(ju), u.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(jv), v.detach().numpy(), rtol=1e-12)
-    # the JAX initialiser gives the declared shapes and Glorot-scaled weights
+    # the JAX initialiser: declared shapes, Glorot-normal scale, zero biases
     params = jnet.init(seed=1, dtype=np.float64)
     assert [w.shape for w, _ in params["trunk"]] == [(2, 8), (8, 8), (8, 12)]
+    assert all(not np.any(np.asarray(b)) for _, b in params["branch"])
 
 
-@pytest.mark.parametrize("problem", ["stokes", "plate"])
-def test_residuals_agree_across_methods_and_backends(problem):
-    """zcs and datavect (the DeepONet takes (M, N) points), torch and JAX: same residuals."""
+@pytest.mark.parametrize("problem", ["reaction_diffusion", "stokes"])
+def test_datavect_matches_zcs(problem):
+    """The constrained DeepONet takes (M, N) points, so datavect gives zcs's residuals."""
     spec = runner.PROBLEMS[problem]
-    funcs = spec.sample(3, seed=5)  # the functions untrained_model(m=3) uses
-    (x, y), inputs = spec.collocation(funcs, 30, np.random.default_rng(0))
+    model, funcs = untrained_model(problem)
+    coords, inputs = spec.collocation(funcs, 30, np.random.default_rng(0))
     results = []
-    for backend, method in (("torch", "zcs"), ("torch", "datavect"), ("jax", "zcs")):
-        pde = pdecomp.compile(spec.pde_file, backend=backend, method=method)
-        model, _ = untrained_model(problem, backend)
-        name = spec.equations[0]
-        results.append(residual(pde, backend, name, model, (x, y), **inputs))
-    for other in results[1:]:
-        np.testing.assert_allclose(other, results[0], rtol=1e-9, atol=1e-12)
+    for method in ("zcs", "datavect"):
+        pde = pdecomp.compile(spec.pde_file, backend="torch", method=method)
+        results.append(residual(pde, "torch", spec.equations[0], model, coords, **inputs))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10, atol=1e-12)
 
 
 # ---- end to end -------------------------------------------------------------------------
 
 TINY = ["--steps", "12", "--m", "4", "--n", "64", "--pool", "4", "--test", "2"]
-TINY += ["--width", "16", "--depth", "2", "--lr", "3e-3"]
+TINY += ["--width", "16", "--depth", "1", "--lr", "3e-3"]
 
 
-@pytest.mark.parametrize("backend", ["torch", "jax"])
 @pytest.mark.parametrize("problem", PROBLEMS)
-def test_runner_end_to_end(tmp_path, problem, backend):
-    record = runner.main([problem, "--backend", backend, *TINY, "--out", str(tmp_path)])
-    figure = tmp_path / "figure.png"
-    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    saved = json.loads((tmp_path / "history.json").read_text())
-    assert saved["status"] == "done" and saved["config"]["backend"] == backend
-    assert set(saved["rel_l2"]) == set(runner.PROBLEMS[problem].fields)
-    assert all(np.isfinite(v) and v > 0 for v in saved["rel_l2"].values())
-    loss = np.array(saved["loss"])
-    assert loss.shape == (12,) and np.all(np.isfinite(loss))
-    assert loss[-3:].mean() < 0.7 * loss[:3].mean()  # training lowers the residual loss
-    assert record["rel_l2"] == saved["rel_l2"]
+def test_runner_end_to_end(tmp_path, problem):
+    """Both backends: figure and history written, loss lowered, the same loss history."""
+    losses = {}
+    for backend in ("torch", "jax"):
+        out = tmp_path / backend
+        record = runner.main([problem, "--backend", backend, *TINY, "--out", str(out)])
+        assert (out / "figure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (out / ("model.pt" if backend == "torch" else "params.npz")).is_file()
+        saved = json.loads((out / "history.json").read_text())
+        assert saved["status"] == "done" and saved["config"]["backend"] == backend
+        assert saved["rel_l2"] == record["rel_l2"]
+        assert set(saved["rel_l2"]) == set(runner.PROBLEMS[problem].fields)
+        assert all(np.isfinite(v) and v > 0 for v in saved["rel_l2"].values())
+        loss = losses[backend] = np.array(saved["loss"])
+        assert loss.shape == (12,) and np.all(np.isfinite(loss))
+        assert loss[-3:].mean() < 0.85 * loss[:3].mean()  # training lowers the residual loss
+    # same initial weights, batches and Adam update: the backends train alike (float32)
+    np.testing.assert_allclose(losses["jax"], losses["torch"], rtol=1e-3)
