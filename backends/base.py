@@ -40,6 +40,9 @@ METHOD_DOCS = {
     "fd4": "central finite differences on the output grid, 4th order (one-sided 4th-order\n"
     "stencils at the edges); each coordinate grid varies along one axis, uniformly; each\n"
     "link of CHAIN is one first-derivative stencil, so higher orders compose",
+    "zcs-taylor": "Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in\n"
+    "the space of the zero scalars gives all orders of directional derivatives at once;\n"
+    "mixed derivatives are exact combinations of directions (polarization)",
 }
 
 # The framework-independent part of every generated module: keyword handling and the
@@ -141,9 +144,13 @@ class Backend(abc.ABC):
             )
         printer = self.printer()
         tables = self._tables(plan, printer)
+        extra = self.method_tables(plan, method, printer)
+        if extra:
+            tables += "\n\n" + extra
         equations = [self._equation(e, printer) for e in plan.equations]
         used = (set(printer.module_imports) & set(self.imports)) | set(self.base_modules)
-        imports = sorted({self.imports[m] for m in used}, key=_import_order)
+        imports = {self.imports[m] for m in used} | set(self.method_imports.get(method, ()))
+        imports = sorted(imports, key=_import_order)
         api = PUBLIC_API.format(
             array=self.array,
             coords_list=", ".join(plan.system.coords),
@@ -164,6 +171,11 @@ class Backend(abc.ABC):
         return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
 
     base_modules: tuple[str, ...] = ()  # always imported (the runtime uses them)
+    method_imports: dict[str, tuple[str, ...]] = {}  # extra import lines of one method
+
+    def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
+        """Extra module-level tables a method needs (none by default)."""
+        return ""
 
     def _header(self, plan: Plan, method: str, source_name: str, version: str) -> str:
         system = plan.system
@@ -260,4 +272,5 @@ def _tuple(names) -> str:
 
 
 def _import_order(line: str) -> tuple[int, str]:
-    return (0 if line == "import math" else 1, line)
+    """``import math`` (standard library) first, then ``import ...``, then ``from ...``."""
+    return (0 if line == "import math" else 1 if line.startswith("import ") else 2, line)

@@ -8,8 +8,14 @@ residuals are pure functions: usable under ``jax.jit``, ``jax.grad`` and ``jax.v
 
 from __future__ import annotations
 
+import itertools
+
+import sympy
+
 from pdecomp.backends._printer import BASE_FUNCTIONS, FrameworkPrinter
 from pdecomp.backends.base import Backend
+from pdecomp.errors import PDEError
+from pdecomp.ir import Plan
 
 
 class JaxPrinter(FrameworkPrinter):
@@ -329,6 +335,118 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
 FD2 = "\nFD_ORDER = 2\n" + FD
 FD4 = "\nFD_ORDER = 4\n" + FD
 
+ZCS_TAYLOR = '''
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by Taylor-mode ZCS.
+
+    Along each direction v of TAYLOR_DIRECTIONS, the line s -> z + s v through the zero
+    scalars is pushed through the model by jet.jet: one pass gives every directional
+    derivative D^k_v u up to the highest order needed. A derivative is a fixed
+    combination of those (TAYLOR: polarization, solved exactly at compile time).
+    """
+    zero = jnp.zeros((), coords[0].dtype)
+    order = max(TAYLOR[name][0] for name in wanted) if wanted else 0
+    used = sorted({j for name in wanted for j, _ in TAYLOR[name][1]})
+
+    def along(direction):
+        def line(s):
+            return _fields(model(*(c + s * v for c, v in zip(coords, direction))), field_axis)
+
+        unit = (jnp.ones_like(zero),) + (jnp.zeros_like(zero),) * (order - 1)
+        return jet.jet(line, (zero,), (unit,))
+
+    series = {}
+    for j in used:
+        fields, series[j] = along(TAYLOR_DIRECTIONS[j])
+    if not used:
+        fields = _fields(model(*coords), field_axis)
+    values = dict(zip(FIELDS, fields))
+    for name in wanted:
+        k, terms = TAYLOR[name]
+        f = FIELDS.index(DERIVATIVES[name][0])
+        values[name] = sum(w * series[j][f][k - 1] for j, w in terms)
+    return values
+'''
+
+# Taylor mode handles this many unknown derivatives of one order at most (a 2-D fourth
+# order has 5, a 3-D fourth order 15); past it the exact solve gets slow: use zcs.
+MAX_TAYLOR_BASIS = 35
+
+
+def taylor_tables(plan: Plan) -> tuple[list[tuple[int, ...]], dict[str, tuple[int, list]]]:
+    """Directions in z-space and, per derivative read, (order, [(direction, weight)]).
+
+    For order k, D^k_v u = sum over multi-indices b of k!/b! v^b d^b u. Directions are
+    unit vectors first (pure derivatives need nothing else), then mixes (1, +-1),
+    (1, +-2), ... over the coordinates the order involves, added while they raise the
+    rank; the system is inverted exactly (SymPy rationals), so weights are exact.
+    """
+    ncoords = len(plan.system.coords)
+    directions: list[tuple[int, ...]] = []
+    weights: dict[str, tuple[int, list]] = {}
+    nodes = {n.index: n for n in plan.chain}
+    by_order: dict[int, list] = {}
+    for name, (_, suffix) in plan.derivatives.items():
+        index = next(i for i, n in nodes.items() if n.suffix == suffix)
+        by_order.setdefault(sum(index), []).append((name, index))
+    for order, reads in sorted(by_order.items()):
+        involved = sorted({c for _, i in reads for c in range(ncoords) if i[c]})
+        basis = [
+            tuple(combo.count(c) for c in range(ncoords))
+            for combo in itertools.combinations_with_replacement(involved, order)
+        ]
+        if len(basis) > MAX_TAYLOR_BASIS:
+            raise PDEError(
+                f"method zcs-taylor: order {order} in {len(involved)} coordinates has "
+                f"{len(basis)} unknown derivatives (at most {MAX_TAYLOR_BASIS}); use zcs"
+            )
+        chosen, rows = [], []
+        for v in _candidate_directions(involved, ncoords):
+            row = [_taylor_coefficient(order, b, v) for b in basis]
+            if sympy.Matrix([*rows, row]).rank() == len(rows) + 1:
+                rows.append(row)
+                chosen.append(v)
+            if len(rows) == len(basis):
+                break
+        inverse = sympy.Matrix(rows).inv()
+        for name, index in reads:
+            terms = []
+            for j, v in enumerate(chosen):
+                w = inverse[basis.index(index), j]
+                if w != 0:
+                    if v not in directions:
+                        directions.append(v)
+                    terms.append((directions.index(v), w))
+            weights[name] = (order, terms)
+    return directions, weights
+
+
+def _pairs(terms: list, printer: FrameworkPrinter) -> str:
+    """``((0, 1/12), (3, -1/6))``: a tuple of (direction, weight) pairs, as code."""
+    items = [f"({j}, {printer.doprint(w)})" for j, w in terms]
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _taylor_coefficient(order: int, b: tuple[int, ...], v: tuple[int, ...]) -> sympy.Expr:
+    multinomial = sympy.factorial(order) / sympy.prod([sympy.factorial(n) for n in b])
+    return multinomial * sympy.prod([sympy.Integer(vc) ** n for vc, n in zip(v, b)])
+
+
+def _candidate_directions(involved: list[int], ncoords: int):
+    def vector(entries):
+        v = [0] * ncoords
+        for c, e in zip(involved, entries):
+            v[c] = e
+        return tuple(v)
+
+    for i in range(len(involved)):
+        yield vector([int(i == j) for j in range(len(involved))])
+    for scale in itertools.count(1):
+        steps = [s for s in range(-scale, scale + 1) if s]
+        for rest in itertools.product(steps, repeat=len(involved) - 1):
+            if max(map(abs, rest), default=scale) == scale:
+                yield vector((1, *rest))
+
 
 class JaxBackend(Backend):
     name = "jax"
@@ -348,7 +466,24 @@ class JaxBackend(Backend):
         "datavect": DATAVECT,
         "fd2": FD2,
         "fd4": FD4,
+        "zcs-taylor": ZCS_TAYLOR,
     }
+    method_imports = {"zcs-taylor": ("from jax.experimental import jet",)}
+
+    def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
+        if method != "zcs-taylor":
+            return ""
+        directions, weights = taylor_tables(plan)
+        rows = "".join(f"    {d},\n" for d in directions)
+        entries = "".join(
+            f'    "{name}": ({k}, {_pairs(terms, printer)}),\n' for name, (k, terms) in weights.items()
+        )
+        return (
+            "# Taylor mode: directions v in z-space (one jet each), and per derivative read\n"
+            "# (order k, ((direction, weight), ...)): d^alpha u = sum of weight * D^k_v u.\n"
+            f"TAYLOR_DIRECTIONS = (\n{rows})\n"
+            f"TAYLOR = {{\n{entries}}}"
+        )
 
 
 BACKEND = JaxBackend()

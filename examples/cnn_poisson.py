@@ -6,12 +6,12 @@ boundary, with a source controlled by three coefficients ``c`` in ``[0, 1]^3``::
     f(x, y; c) = A * sum_k c_k exp(-|(x, y) - p_k|^2 / (2 s^2)).
 
 Model: a CNN on coordinate channels. Its input channels are computed inside the model from
-the coordinate grids: ``x`` and ``y``, and the coefficients as constant channels (global
-conditioning). The grids are first extended by ``depth`` pixels by linear extrapolation
-and every 3x3 convolution is 'valid', so no output pixel is within reach of a padding and
-every pixel is the same function G of its own coordinates: ZCS derivatives are spatial
-derivatives at every pixel (docs/grids.md). ``u = x (1 - x) y (1 - y) N`` makes the
-boundary condition hard.
+the coordinate grids (``x``, ``y`` and Fourier features of them); the coefficients condition
+it globally, one output channel each: ``u = 16 x (1 - x) y (1 - y) sum_k c_k N_k(x, y)``,
+which also makes the boundary condition hard. The grids are first extended by ``depth``
+pixels by linear extrapolation and every 3x3 convolution is 'valid', so no output pixel is
+within reach of a padding and every pixel is the same function G of its own coordinates:
+ZCS derivatives are spatial derivatives at every pixel (docs/grids.md).
 
 Training: Adam on the mean squared residual at the interior pixels, a fresh batch of
 coefficients each step; once with the ZCS residual and once more, from the same initial
@@ -21,12 +21,15 @@ Validation: an independent solver, the 5-point finite-difference Laplacian on me
 and 4x finer (scipy sparse LU), Richardson-extrapolated and sampled at the 64x64 points.
 The solution is linear in ``c``, so three solves (one per bump) serve every test case.
 
-Outputs in ``--out``: ``cnn_poisson.md`` (the comparison table) and ``cnn_poisson.png``.
-The peak memory of one training step is measured in a fresh process per method (peak
-resident set size during the step, Linux only).
+Also reported: each finite-difference method's floor (the error of the exact solution of
+its discrete equations, which training approaches instead of the true solution) and, on
+the ZCS-trained network in float64, each method's lap(u) against the exact one. Outputs
+in ``--out``: ``cnn_poisson.md`` (the comparison table) and ``cnn_poisson.png``. The peak
+memory of one training step is measured in a fresh process per method (peak resident set
+size during the step, Linux only). Torch runs on one CPU thread by default (``--threads``).
 
-    python -m examples.cnn_poisson                               # zcs and fd2, 64x64
-    python -m examples.cnn_poisson --methods zcs,fd2,fd4,zcs-fwd --steps 800
+    python -m examples.cnn_poisson                               # zcs and fd2: ~3 min
+    python -m examples.cnn_poisson --methods zcs,zcs-fwd,fd2,fd4  # ~7 min
     python -m examples.cnn_poisson --tiny                        # seconds: a smoke test
 """
 
@@ -317,6 +320,7 @@ def table(results, config, ref_error):
 
 
 def plot(path, config, c, reference, predictions):
+    """Source, reference, one surrogate; below, each method's error on one colour scale."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -324,19 +328,22 @@ def plot(path, config, c, reference, predictions):
 
     X, Y = grids(config["n"], torch.float64)
     f = source(X, Y, torch.tensor(c[:1])).numpy()[0]
-    panels = [("source f", f), ("reference u", reference[0])]
-    panels += [(f"{m}: u", p[0]) for m, p in predictions.items()]
-    panels += [
-        (f"{m}: |u - reference|", np.abs(p[0] - reference[0])) for m, p in predictions.items()
-    ]
-    cols = (len(panels) + 1) // 2
-    fig, axes = plt.subplots(2, cols, figsize=(3.2 * cols, 6), squeeze=False)
-    for ax, (title, image) in zip(axes.flat, panels, strict=False):
-        shown = ax.imshow(image, origin="lower", extent=(0, 1, 0, 1), cmap="viridis")
-        ax.set_title(title, fontsize=9)
-        fig.colorbar(shown, ax=ax, fraction=0.046)
-    for ax in axes.flat[len(panels) :]:
-        ax.axis("off")
+    first = next(iter(predictions))
+    errors = {m: np.abs(p[0] - reference[0]) for m, p in predictions.items()}
+    top = [("source f", f, None), ("reference u", reference[0], None)]
+    top.append((f"surrogate u ({first})", predictions[first][0], None))
+    vmax = max(float(e.max()) for e in errors.values())
+    bottom = [(f"{m}: |u - reference|", e, vmax) for m, e in errors.items()]
+    cols = max(len(top), len(bottom))
+    fig, axes = plt.subplots(2, cols, figsize=(3.3 * cols, 6.2), squeeze=False)
+    for row, panels in zip(axes, (top, bottom), strict=True):
+        for ax, (title, image, top_value) in zip(row, panels, strict=False):
+            shown = ax.imshow(image, origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=top_value)
+            ax.set_title(title, fontsize=9)
+            fig.colorbar(shown, ax=ax, fraction=0.046)
+        for ax in row[len(panels) :]:
+            ax.axis("off")
+    fig.suptitle(f"test case c = {np.round(c[0], 3).tolist()}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -354,7 +361,7 @@ def parse_args(argv):
         help="measure peak step memory in subprocesses (auto: not in tiny mode)",
     )
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    p.add_argument("--out", default=str(Path(__file__).parent / "output"))
+    p.add_argument("--out", default=str(Path(__file__).parent / "output"), help="output folder")
     p.add_argument("--measure-step", help=argparse.SUPPRESS)
     p.add_argument("--config", help=argparse.SUPPRESS)
     return p.parse_args(argv)

@@ -243,15 +243,19 @@ class Plate(Problem):
 
 
 class Stokes(Problem):
-    """Lid-driven Stokes cavity; u = y ulid(x) + b F_u, v = b F_v, b = 16 x(1-x) y(1-y).
+    """Lid-driven Stokes cavity, with the wall and lid velocities built into the network.
 
-    The lid profile is ``ulid(x) = sum_k a_k sin(k pi x)``, k <= 4, ``a_k ~ N(0, 1) / k``
-    (zero at the corners); the branch sees it at 32 sensors.
+    The lid profile is ``ulid(x) = sin(pi x) sum_k a_k sin(k pi x)``, k <= 3, ``a_k ~
+    N(0, 1) / k``: it vanishes with zero slope at both corners, so the flow has no corner
+    singularity. The velocity is a divergence-free lift plus corrections that vanish on
+    the walls: with ``psi = ulid(x) y^2 (y - 1)`` and ``b = 16 x (1 - x) y (1 - y)``,
+    ``u = psi_y + b F_u``, ``v = -psi_x + b F_v``, ``p = 10 F_p``. The branch sees ulid at
+    32 sensors.
     """
 
     name, fields = "stokes", ("u", "v", "p")
     equations = ("momentumx", "momentumy", "continuity")
-    modes = np.arange(1, 5)
+    modes = np.arange(1, 4)
     sensors = np.linspace(0.0, 1.0, 34)[1:-1]
 
     def sample(self, n, seed):
@@ -260,21 +264,27 @@ class Stokes(Problem):
         return {"sensors": self.lid(coef, self.sensors), "sin": coef}
 
     def lid(self, coef, x):
-        return coef @ np.sin(np.pi * np.multiply.outer(x, self.modes)).T
+        """ulid at the points x, (n, len(x)), for coefficients coef (n, K)."""
+        return np.sin(np.pi * x) * (coef @ np.sin(np.pi * np.multiply.outer(x, self.modes)).T)
 
     def features(self, xp, x, y):
         return [2 * x - 1, 2 * y - 1]
 
     def collocation(self, funcs, n, rng):
         x, y = rng.uniform(0.0, 1.0, n), rng.uniform(0.0, 1.0, n)
-        return (x, y), {"ulid": self.lid(funcs["sin"], x)}  # ulid only for `residuals`
+        # `residuals` also evaluates the `lid` equation (unused inside): it needs ulid
+        return (x, y), {"ulid": self.lid(funcs["sin"], x)}
 
     def constrain(self, xp, raw, coords, funcs):
         x, y = coords
-        lid = _series(xp, funcs["sin"], xp.sin(math.pi * x[..., None] * funcs["modes"]))
+        arg = math.pi * x[..., None] * funcs["modes"]
+        series = _series(xp, funcs["sin"], xp.sin(arg))  # ulid = sin(pi x) series
+        slope = _series(xp, funcs["sin"] * funcs["modes"], xp.cos(arg))  # series' / pi
+        lid = xp.sin(math.pi * x) * series
+        lid_x = math.pi * (xp.cos(math.pi * x) * series + xp.sin(math.pi * x) * slope)
         bubble = 16 * x * (1 - x) * y * (1 - y)
         u, v, p = raw
-        return y * lid + bubble * u, bubble * v, 10 * p
+        return lid * (3 * y**2 - 2 * y) + bubble * u, -lid_x * y**2 * (y - 1) + bubble * v, 10 * p
 
     def evaluation(self, funcs):
         grid = np.linspace(0.0, 1.0, 65)

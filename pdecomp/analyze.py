@@ -102,8 +102,11 @@ def _chain(
         candidates = [
             (index[:k] + (index[k] - 1,) + index[k + 1 :], k) for k in range(ncoords) if index[k]
         ]
-        # Reuse a parent the chain already has; otherwise extend the chain from the first.
+        # Reuse a parent the chain already has, best one that already has children (one
+        # backward pass from a parent gives all its children); else extend from the first.
         known = [c for c in candidates if c[0] in parents or c[0] == zero]
+        fathers = {p for p, _ in parents.values()}
+        known.sort(key=lambda c: c[0] not in fathers)  # stable: coordinate order otherwise
         parent, k = known[0] if known else candidates[0]
         add(parent)
         parents[index] = (parent, k)

@@ -45,10 +45,13 @@ class PDEError(Exception):
         head = f"{self.span.file}:{self.span.line}:{self.span.column}: error: {self.message}"
         if self.source is None:
             return head
-        lines = self.source.splitlines()
+        lines = self.source.split("\n")  # as the lexer counts lines: '\r' alone is no break
         if not 1 <= self.span.line <= len(lines):
             return head
-        text = lines[self.span.line - 1].expandtabs(1)
+        # One display character per source character, so the caret stays in its column.
+        text = "".join(
+            c if c.isprintable() and not c.isspace() else " " for c in lines[self.span.line - 1]
+        )
         if len(text) > 200:  # keep the caret readable on very long lines
             start = max(0, self.span.column - 100)
             text = text[start : start + 200]

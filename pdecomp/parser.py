@@ -96,6 +96,5 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> PDEError:
 
 def _end_position(text: str) -> tuple[int, int]:
     """Line and column just after the last non-blank character."""
-    stripped = text.rstrip()
-    lines = stripped.splitlines() or [""]
+    lines = text.rstrip().split("\n")  # as the lexer counts lines
     return len(lines), len(lines[-1]) + 1

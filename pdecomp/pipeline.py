@@ -16,7 +16,21 @@ from pdecomp.ir import System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
 
-METHODS = ("zcs", "zcs-fwd", "funcloop", "datavect", "fd2", "fd4")
+METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
+
+# What `method="auto"` picks, per backend and highest derivative order of the system:
+# the fastest method measured at that order (docs/methods.md; orders past 4 use the
+# order-4 choice).
+AUTO = {
+    "torch": {1: "zcs", 2: "zcs", 3: "zcs", 4: "zcs"},
+    "jax": {1: "zcs-fwd", 2: "zcs-fwd", 3: "zcs-taylor", 4: "zcs-fwd"},
+}
+
+
+def auto_method(backend: str, max_order: int) -> str:
+    """The method ``auto`` stands for with ``backend`` at derivative order ``max_order``."""
+    table = AUTO.get(backend, {})
+    return table.get(min(max(max_order, 1), max(table, default=1)), "zcs")
 
 
 def loads(text: str, file: str = "<input>") -> System:
@@ -50,5 +64,7 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
     if not isinstance(system, System):
         system = load(system)  # path -> System
     plan = analyze(system)  # System -> Plan: plain symbols and the derivative chain
+    if method == "auto":
+        method = auto_method(backend, plan.max_order)
     source = target.emit(plan, method, Path(system.file).name, __version__)  # Plan -> str
     return CompiledPDE(system, plan, source, backend, method)  # str -> loaded module

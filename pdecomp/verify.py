@@ -140,11 +140,11 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     coords = [fw.array(x) for x in xs]
     model = fw.model(nets)
     keywords = {name: fw.array(v) for name, v in inputs.items()}
-    by_method = pde.residuals(model, *coords, **keywords)
+    by_method = fw.residuals(pde, model, coords, keywords)
 
     paths = {name: _path(module.CHAIN, suffix) for name, (_, suffix) in module.DERIVATIVES.items()}
     fields = {f: fw.numpy(fw.field(net, coords)) for f, net in zip(module.FIELDS, nets)}
-    by_autograd = {**fields, **fw.point_derivatives(nets, module, xs, paths)}
+    by_autograd = {**fields, **fw.point_derivatives(nets, module, xs)}
     by_fd = {**fields, **_finite_differences(fw, nets, module, xs, paths)}
 
     rows = []
@@ -288,6 +288,9 @@ class _Torch:
             else np.asarray(value)
         )
 
+    def residuals(self, pde, model, coords, keywords):
+        return pde.residuals(model, *coords, **keywords)
+
     def field(self, net, coords):
         h = self.torch.stack(list(coords), dim=-1)
         for i, (w, b) in enumerate(net):
@@ -302,24 +305,25 @@ class _Torch:
 
         return model
 
-    def point_derivatives(self, nets, module, xs, paths) -> dict[str, np.ndarray]:
-        """One point at a time: scalar leaves, nested torch.autograd.grad along each path."""
+    def point_derivatives(self, nets, module, xs) -> dict[str, np.ndarray]:
+        """One point at a time: scalar leaves, nested torch.autograd.grad along CHAIN."""
         torch = self.torch
-        result = {name: np.zeros(xs.shape[1]) for name in paths}
+        result = {name: np.zeros(xs.shape[1]) for name in module.DERIVATIVES}
         for i in range(xs.shape[1]):
             leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs[:, i]]
-            for name, (field, _) in module.DERIVATIVES.items():
-                value = self.field(nets[module.FIELDS.index(field)], leaves)
-                for k in paths[name]:
-                    if not value.requires_grad:
-                        value = torch.zeros(())
-                        break
-                    (grad,) = torch.autograd.grad(
-                        value, leaves[k], create_graph=True, allow_unused=True
-                    )
-                    value = torch.zeros(()) if grad is None else grad
-                result[name][i] = float(value.detach())
+            values = {"": [self.field(net, leaves) for net in nets]}
+            for suffix, (parent, k) in module.CHAIN.items():  # parents come first
+                values[suffix] = [self._grad(v, leaves[k]) for v in values[parent]]
+            for name, (field, suffix) in module.DERIVATIVES.items():
+                result[name][i] = float(values[suffix][module.FIELDS.index(field)].detach())
         return result
+
+    def _grad(self, value, leaf):
+        """The derivative of value by leaf, with its graph; zero if value ignores leaf."""
+        if not value.requires_grad:
+            return self.torch.zeros((), dtype=self.torch.float64)
+        (grad,) = self.torch.autograd.grad(value, leaf, create_graph=True, allow_unused=True)
+        return self.torch.zeros((), dtype=self.torch.float64) if grad is None else grad
 
 
 class _Jax:
@@ -335,6 +339,10 @@ class _Jax:
     def numpy(self, value) -> np.ndarray:
         return np.asarray(value)
 
+    def residuals(self, pde, model, coords, keywords):
+        """Under jax.jit (the generated module is pure; eager nested grads are slow)."""
+        return self.jax.jit(lambda *c: pde.residuals(model, *c, **keywords))(*coords)
+
     def field(self, net, coords):
         h = self.jnp.stack(list(coords), axis=-1)
         for i, (w, b) in enumerate(net):
@@ -349,21 +357,26 @@ class _Jax:
 
         return model
 
-    def point_derivatives(self, nets, module, xs, paths) -> dict[str, np.ndarray]:
-        """jax.grad of a per-point scalar function, nested along each path, vmapped."""
-        result = {}
-        for name, (field, _) in module.DERIVATIVES.items():
-            net = nets[module.FIELDS.index(field)]
+    def point_derivatives(self, nets, module, xs) -> dict[str, np.ndarray]:
+        """jax.grad of per-point scalar functions, nested along CHAIN; vmapped and jitted."""
+        functions = {}
+        for f, net in enumerate(nets):
 
             def scalar(*point, net=net):
                 return self.field(net, [self.jnp.reshape(p, (1,)) for p in point])[0]
 
-            function = scalar
-            for k in paths[name]:
-                function = self.jax.grad(function, argnums=k)
-            values = self.jax.vmap(function)(*(self.array(x) for x in xs))
-            result[name] = np.asarray(values, dtype=np.float64)
-        return result
+            functions[f, ""] = scalar
+            for suffix, (parent, k) in module.CHAIN.items():  # parents come first
+                functions[f, suffix] = self.jax.grad(functions[f, parent], argnums=k)
+
+        def at_point(*point):
+            return {
+                name: functions[module.FIELDS.index(field), suffix](*point)
+                for name, (field, suffix) in module.DERIVATIVES.items()
+            }
+
+        values = self.jax.jit(self.jax.vmap(at_point))(*(self.array(x) for x in xs))
+        return {name: np.asarray(v, dtype=np.float64) for name, v in values.items()}
 
 
 _FRAMEWORKS = {"torch": _Torch, "jax": _Jax}

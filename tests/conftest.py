@@ -33,7 +33,11 @@ def backend(request):
     return request.param
 
 
-@pytest.fixture(params=[(b, m) for b in BACKENDS for m in METHODS], ids=lambda p: f"{p[0]}-{p[1]}")
+# Every exact derivative method (fd2/fd4 are approximations, tested in test_grid.py).
+EXACT = [(b, m) for b in BACKENDS for m in METHODS] + [("jax", "zcs-taylor")]
+
+
+@pytest.fixture(params=EXACT, ids=lambda p: f"{p[0]}-{p[1]}")
 def backend_method(request):
     return request.param
 

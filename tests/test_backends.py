@@ -152,3 +152,39 @@ def test_torch_param_requiring_grad_gets_its_gradient():
     r.sum().backward()
     assert torch.allclose(k.grad, torch.sin(2 * xs).sum(), rtol=1e-12)
     assert torch.allclose(r, (k - 4) * torch.sin(2 * xs), rtol=1e-12)
+
+
+def test_auto_picks_the_measured_method_per_backend_and_order():
+    from pdecomp.pipeline import AUTO
+
+    plate = pdecomp.loads("coords x, y\nfields w\neq e: lap(lap(w))")
+    first = pdecomp.loads("coords x\nfields u\neq e: u_x")
+    for backend in ("torch", "jax"):
+        for system, order in ((plate, 4), (first, 1)):
+            pde = pdecomp.compile(system, backend=backend, method="auto")
+            assert pde.method == AUTO[backend][order]
+            assert f"Derivatives by method '{pde.method}'" in pde.source
+
+
+def test_taylor_is_jax_only():
+    with pytest.raises(ValueError, match="backend 'torch' has no method 'zcs-taylor'"):
+        pdecomp.compile(pdecomp.loads("coords x\nfields u\neq e: u_x"), method="zcs-taylor")
+
+
+def test_taylor_mixed_fourth_order_uses_polarization():
+    pde = pdecomp.compile(
+        pdecomp.loads("coords x, y\nfields w\neq e: lap(lap(w))"), backend="jax", method="zcs-taylor"
+    )
+    directions = pde.module.TAYLOR_DIRECTIONS
+    assert len(directions) == 4  # e_x, e_y, (1, -1), (1, 1): D4(1,1) + D4(1,-1) = 2w_xxxx + ...
+    order, terms = pde.module.TAYLOR["w_xxyy"]
+    assert order == 4
+
+    # D^4_v w = sum over b of 4!/b! v^b d^b w; the weights must pick out d^(2,2) w alone.
+    def picked(b, multinomial):
+        return sum(w * multinomial * directions[j][0] ** b[0] * directions[j][1] ** b[1]
+                   for j, w in terms)
+
+    assert picked((2, 2), 6) == pytest.approx(1.0, abs=1e-15)
+    for b, multinomial in (((4, 0), 1), ((3, 1), 4), ((1, 3), 4), ((0, 4), 1)):
+        assert picked(b, multinomial) == pytest.approx(0.0, abs=1e-15)

@@ -75,6 +75,11 @@ def residuals(backend, method, model, X, Y, names=tuple(EXPECTED)):
     return jax.jit(lambda: pde.residuals(model, X, Y))()  # grids closed over: fd reads them
 
 
+def evaluate(backend, model, X, Y):
+    """The model's output as numpy (JAX: jitted)."""
+    return numpy(model(X, Y) if backend == "torch" else jax.jit(model)(X, Y))
+
+
 def grid(n, lo=0.0, hi=1.0, batch=None):
     """(X, Y) as float64 numpy grids of shape (n, n), x along the last axis."""
     t = np.linspace(lo, hi, n)
@@ -271,13 +276,16 @@ def observed_orders(errors):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cnn_central_differences_converge_to_zcs_at_interior_pixels(backend):
-    """out[i+1] = G(x_i + h) away from the padding: (out[i+1] - out[i-1]) / 2h -> G'(x_i)."""
+    """out[i+1] = G(x_i + h) away from the padding: (out[i+1] - out[i-1]) / 2h -> G'(x_i).
+
+    At pixel 1, within the zero padding's reach, there is no such G: no convergence.
+    """
     model = model_for(backend, make_torch_cnn(kernel=3))
-    errors = {"ex": [], "exy": []}
+    errors = {"ex": [], "exy": [], "edge": []}
     for n in (33, 65, 129):  # h, h/2, h/4 on [0, 2]^2
         X, Y = as_backend(backend, *grid(n, 0.0, 2.0))
         h = 2.0 / (n - 1)
-        u = numpy(model(X, Y))
+        u = evaluate(backend, model, X, Y)
         res = residuals(backend, "zcs", model, X, Y, ("ex", "exy"))
         q = (n - 1) // 4
         rows = slice(q, 3 * q + 1, q // 4)  # the same 9 physical points, far from the padding
@@ -286,9 +294,11 @@ def test_cnn_central_differences_converge_to_zcs_at_interior_pixels(backend):
         shift = slice(q - 1, 3 * q, q // 4)
         errors["ex"].append(np.abs(cx[rows, shift] - numpy(res["ex"])[rows, rows]).max())
         errors["exy"].append(np.abs(cxy[shift, shift] - numpy(res["exy"])[rows, rows]).max())
-    for name, errs in errors.items():
-        assert errs[-1] < 1e-4
-        assert all(abs(p - 2) < 0.3 for p in observed_orders(errs)), (name, errs)
+        errors["edge"].append(np.abs(cx[rows, 0] - numpy(res["ex"])[rows, 1]).max())
+    for name in ("ex", "exy"):
+        assert errors[name][-1] < 1e-4
+        assert all(abs(p - 2) < 0.3 for p in observed_orders(errors[name])), errors
+    assert errors["edge"][-1] > 0.1 and all(p < 0 for p in observed_orders(errors["edge"]))
 
 
 def test_circular_padding_with_periodic_features_is_exact_at_every_pixel():
@@ -302,7 +312,7 @@ def test_circular_padding_with_periodic_features_is_exact_at_every_pixel():
         u = numpy(model(X, Y))
         central = (np.roll(u, -1, axis=1) - np.roll(u, 1, axis=1)) * n / 2
         errors.append(np.abs(central - numpy(pde.residual("ex", model, X, Y))).max())
-    assert all(abs(p - 2) < 0.2 for p in observed_orders(errors)), errors
+    assert all(abs(p - 2) < 0.3 for p in observed_orders(errors)), errors
 
 
 # ---- finite differences ------------------------------------------------------------------
@@ -352,9 +362,8 @@ def test_finite_differences_keep_leading_dims(backend):
     def model(X, Y):
         return scale * lib.sin(X) * lib.exp(Y)
 
-    pde = compiled(backend, "fd4", ("exy",))
-    res = pde.residual("exy", model, X, Y)
-    single = pde.residual("exy", lambda X, Y: lib.sin(X) * lib.exp(Y), X, Y)
+    res = residuals(backend, "fd4", model, X, Y, ("exy",))["exy"]
+    single = residuals(backend, "fd4", lambda X, Y: lib.sin(X) * lib.exp(Y), X, Y, ("exy",))["exy"]
     assert res.shape == (2, 3, 17, 17)
     assert_close(res, np.arange(1.0, 7.0).reshape(2, 3, 1, 1) * numpy(single))
     assert np.abs(numpy(single) - np.cos(Xn) * np.exp(Yn)).max() < 1e-3
