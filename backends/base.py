@@ -7,7 +7,8 @@ standalone Python module that imports only its framework. A backend is a printer
 - ``runtime``: argument checks, conversion of params and inputs, the model-output
   normaliser ``_fields``;
 - ``methods``: one ``_derivatives(model, coords, wanted, create_graph, field_axis)`` per
-  derivative method (``zcs``, ``zcs-fwd``, ``funcloop``, ``datavect``);
+  derivative method (``zcs``, ``zcs-fwd``, ``funcloop``, ``datavect``, ``fd2``, ``fd4``;
+  JAX also ``zcs-taylor``), plus optional ``method_tables``/``method_imports``;
 - ``imports``: the import lines for the module aliases the printer used.
 
 Emitters print text and never import torch or jax.

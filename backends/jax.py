@@ -1,4 +1,4 @@
-"""The JAX backend: a printer table, the runtime checks and four derivative engines.
+"""The JAX backend: a printer table, the runtime checks and the derivative engines.
 
 Input: a Plan (through :class:`pdecomp.backends.base.Backend.emit`). Output: module text
 that imports only ``jax`` and ``jax.numpy`` (and ``math`` where constants appear). The
@@ -476,7 +476,8 @@ class JaxBackend(Backend):
         directions, weights = taylor_tables(plan)
         rows = "".join(f"    {d},\n" for d in directions)
         entries = "".join(
-            f'    "{name}": ({k}, {_pairs(terms, printer)}),\n' for name, (k, terms) in weights.items()
+            f'    "{name}": ({k}, {_pairs(terms, printer)}),\n'
+            for name, (k, terms) in weights.items()
         )
         return (
             "# Taylor mode: directions v in z-space (one jet each), and per derivative read\n"

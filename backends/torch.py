@@ -1,4 +1,4 @@
-"""The PyTorch backend: a printer table, the runtime checks and four derivative engines.
+"""The PyTorch backend: a printer table, the runtime checks and the derivative engines.
 
 Input: a Plan (through :class:`backends.base.Backend.emit`). Output: module text that
 imports only ``torch`` (and ``math`` where constants appear). Derivatives by ZCS use

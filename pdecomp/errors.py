@@ -51,7 +51,7 @@ class PDEError(Exception):
         # One display character per source character, so the caret stays in its column.
         text = "".join(
             c if c.isprintable() and not c.isspace() else " " for c in lines[self.span.line - 1]
-        )
+        ).rstrip()
         if len(text) > 200:  # keep the caret readable on very long lines
             start = max(0, self.span.column - 100)
             text = text[start : start + 200]

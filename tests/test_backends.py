@@ -173,7 +173,9 @@ def test_taylor_is_jax_only():
 
 def test_taylor_mixed_fourth_order_uses_polarization():
     pde = pdecomp.compile(
-        pdecomp.loads("coords x, y\nfields w\neq e: lap(lap(w))"), backend="jax", method="zcs-taylor"
+        pdecomp.loads("coords x, y\nfields w\neq e: lap(lap(w))"),
+        backend="jax",
+        method="zcs-taylor",
     )
     directions = pde.module.TAYLOR_DIRECTIONS
     assert len(directions) == 4  # e_x, e_y, (1, -1), (1, 1): D4(1,1) + D4(1,-1) = 2w_xxxx + ...
@@ -182,8 +184,9 @@ def test_taylor_mixed_fourth_order_uses_polarization():
 
     # D^4_v w = sum over b of 4!/b! v^b d^b w; the weights must pick out d^(2,2) w alone.
     def picked(b, multinomial):
-        return sum(w * multinomial * directions[j][0] ** b[0] * directions[j][1] ** b[1]
-                   for j, w in terms)
+        return sum(
+            w * multinomial * directions[j][0] ** b[0] * directions[j][1] ** b[1] for j, w in terms
+        )
 
     assert picked((2, 2), 6) == pytest.approx(1.0, abs=1e-15)
     for b, multinomial in (((4, 0), 1), ((3, 1), 4), ((1, 3), 4), ((0, 4), 1)):

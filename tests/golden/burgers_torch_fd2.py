@@ -220,12 +220,27 @@ def _fields(out, field_axis):
     return out
 
 
+def _grads(y, xs, create_graph):
+    """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
+    if y is None or not y.requires_grad:
+        return [None] * len(xs)
+    return torch.autograd.grad(
+        y, xs, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
+
+
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
 def _grad(y, x, create_graph):
     """dy/dx, or None when y does not depend on x (its derivative is zero)."""
-    if y is None or not y.requires_grad:
-        return None
-    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True, allow_unused=True)
-    return g
+    return _grads(y, [x], create_graph)[0]
 
 
 # ---- derivatives by method 'fd2' ----------------------------------------

@@ -220,12 +220,27 @@ def _fields(out, field_axis):
     return out
 
 
+def _grads(y, xs, create_graph):
+    """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
+    if y is None or not y.requires_grad:
+        return [None] * len(xs)
+    return torch.autograd.grad(
+        y, xs, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
+
+
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
 def _grad(y, x, create_graph):
     """dy/dx, or None when y does not depend on x (its derivative is zero)."""
-    if y is None or not y.requires_grad:
-        return None
-    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True, allow_unused=True)
-    return g
+    return _grads(y, [x], create_graph)[0]
 
 
 # ---- derivatives by method 'zcs' ----------------------------------------
@@ -236,8 +251,8 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
 
     z: one zero scalar per coordinate, added to it before the single model call.
     omega = sum(a * u) over the fields, a = ones (the dummy weights); a derivative of
-    omega in z is a scalar (one backward pass each, along CHAIN), and one more pass
-    w.r.t. a turns it into the derivative field.
+    omega in z is a scalar (one backward pass per parent in CHAIN gives all its
+    children), and one more pass w.r.t. a turns it into the derivative fields.
     """
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     fields = _fields(model(*(c + z for c, z in zip(coords, zs))), field_axis)
@@ -246,21 +261,12 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         return values
     weights = [torch.ones_like(u, requires_grad=True) for u in fields]
     omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
-    for suffix in _links(wanted):
-        parent, k = CHAIN[suffix]
-        omega[suffix] = _grad(omega[parent], zs[k], create_graph=True)
+    for parent, children in _children(_links(wanted)):
+        # One backward pass from a parent gives all its children (u_x and u_t from u).
+        grads = _grads(omega[parent], [zs[k] for _, k in children], create_graph=True)
+        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
     for suffix, group in _by_suffix(wanted):
-        w = omega[suffix]
-        if w is None or not w.requires_grad:
-            grads = [None] * len(group)
-        else:
-            grads = torch.autograd.grad(
-                w,
-                [weights[f] for _, f in group],
-                create_graph=create_graph,
-                retain_graph=True,
-                allow_unused=True,
-            )
+        grads = _grads(omega[suffix], [weights[f] for _, f in group], create_graph)
         for (name, f), g in zip(group, grads):
             values[name] = torch.zeros_like(fields[f]) if g is None else g
     return values

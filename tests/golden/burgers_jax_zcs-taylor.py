@@ -1,8 +1,9 @@
 """Residuals of the PDE system 'burgers' from burgers.pde.
 
-Compiled by pdecomp 0.1.0 for torch. Derivatives by method 'datavect':
-DataVect baseline: coordinates are repeated to the output's shape and made
-leaves; the model must accept coordinates of its output's shape
+Compiled by pdecomp 0.1.0 for jax. Derivatives by method 'zcs-taylor':
+Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in
+the space of the zero scalars gives all orders of directional derivatives at once;
+mixed derivatives are exact combinations of directions (polarization)
 
 Coordinates (model arguments, in order): x, t; time: t
 Fields (model outputs, in order): u
@@ -20,7 +21,9 @@ This file is generated: edit the .pde file and compile again.
 
 
 import math
-import torch
+import jax
+import jax.numpy as jnp
+from jax.experimental import jet
 
 
 COORDS = ("x", "t")
@@ -45,6 +48,18 @@ DERIVATIVES = {
     "u_xx": ("u", "xx"),
 }
 
+# Taylor mode: directions v in z-space (one jet each), and per derivative read
+# (order k, ((direction, weight), ...)): d^alpha u = sum of weight * D^k_v u.
+TAYLOR_DIRECTIONS = (
+    (1, 0),
+    (0, 1),
+)
+TAYLOR = {
+    "u_x": (1, ((0, 1),)),
+    "u_t": (1, ((1, 1),)),
+    "u_xx": (2, ((0, 1),)),
+}
+
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
     """burgers: dt(u) + u*dx(u) = nu*dxx(u)"""
@@ -53,7 +68,7 @@ def eq_burgers(u, u_x, u_t, u_xx, nu):
 
 def eq_ic(x, u):
     """ic: u = -g"""
-    return u + torch.sin(math.pi*x)
+    return u + jnp.sin(math.pi*x)
 
 
 EQUATIONS = {
@@ -66,13 +81,13 @@ EQUATIONS = {
 
 
 def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """All residuals at the same points: a dict equation name -> torch.Tensor.
+    """All residuals at the same points: a dict equation name -> jax.Array.
 
     model: callable taking the coordinates positionally (x, t) and returning
-        the fields (u): one torch.Tensor for one field; a tuple/list in field order
-        or a dict by field name for several (or one torch.Tensor with the fields on
+        the fields (u): one jax.Array for one field; a tuple/list in field order
+        or a dict by field name for several (or one jax.Array with the fields on
         `field_axis`).
-    coords: one torch.Tensor per coordinate, of any shapes the model accepts.
+    coords: one jax.Array per coordinate, of any shapes the model accepts.
     values: params (optional, defaults in PARAMS) and inputs (required by the equations
         that read them), as keywords.
     create_graph: keep the graph of the derivatives (needed to train through them).
@@ -144,40 +159,34 @@ def _by_suffix(wanted):
 
 
 def _check_coords(coords):
-    """The coordinates as given, after checking their number, kind, dtype and device."""
+    """The coordinates as JAX arrays, after checking their number, kind and dtype."""
     if len(coords) != len(COORDS):
         raise TypeError(
-            f"expected {len(COORDS)} coordinate tensors ({', '.join(COORDS)}), got {len(coords)}"
+            f"expected {len(COORDS)} coordinate arrays ({', '.join(COORDS)}), got {len(coords)}"
         )
     for name, c in zip(COORDS, coords):
-        if not isinstance(c, torch.Tensor):
-            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {type(c).__name__}")
-        if not c.is_floating_point():
+        if not hasattr(c, "dtype") or not hasattr(c, "shape"):
+            raise TypeError(f"coordinate {name!r} must be an array, got {type(c).__name__}")
+        if not jnp.issubdtype(c.dtype, jnp.floating):
             raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
-        if c.dtype != coords[0].dtype or c.device != coords[0].device:
-            raise TypeError(
-                f"coordinate {name!r} is {c.dtype} on {c.device}, but {COORDS[0]!r} is "
-                f"{coords[0].dtype} on {coords[0].device}"
-            )
-    return coords
+        if c.dtype != coords[0].dtype:
+            raise TypeError(f"coordinate {name!r} is {c.dtype}, but {COORDS[0]!r} is {coords[0].dtype}")
+    return tuple(jnp.asarray(c) for c in coords)
 
 
 def _to_value(name, value, like):
-    """A param or input as a tensor of the coordinates' dtype and device."""
-    if isinstance(value, torch.Tensor):
-        if value.device != like.device:
-            raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
-        if value.is_floating_point() and value.dtype != like.dtype:
-            raise TypeError(f"{name!r} is {value.dtype}, the coordinates are {like.dtype}")
-        return value
+    """A param or input as an array of the coordinates' dtype."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and jnp.issubdtype(dtype, jnp.floating) and dtype != like.dtype:
+        raise TypeError(f"{name!r} is {dtype}, the coordinates are {like.dtype}")
     try:
-        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
-    except (TypeError, ValueError, RuntimeError) as error:
-        raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
+        return jnp.asarray(value, dtype=like.dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name!r} must be a number or an array: {error}") from None
 
 
 def _fields(out, field_axis):
-    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -194,62 +203,61 @@ def _fields(out, field_axis):
                 f"(fields {', '.join(FIELDS)})"
             )
         out = tuple(out)
-    elif isinstance(out, torch.Tensor):
+    elif isinstance(out, jax.Array):
         if len(FIELDS) == 1:
             out = (out,)
         elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
             raise ValueError(
-                f"the model returned one tensor of shape {tuple(out.shape)}; with "
+                f"the model returned one array of shape {tuple(out.shape)}; with "
                 f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
                 f"on field_axis={field_axis}, or a tuple or dict of fields"
             )
         else:
-            out = tuple(out.unbind(field_axis))
+            out = tuple(jnp.moveaxis(out, field_axis, 0))
     else:
         raise TypeError(
-            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
+            f"the model must return a jax.Array, a tuple/list or a dict of arrays, "
             f"got {type(out).__name__}"
         )
     for name, u in zip(FIELDS, out):
-        if not isinstance(u, torch.Tensor):
-            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a tensor")
+        if not isinstance(u, jax.Array):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not an array")
     if len({tuple(u.shape) for u in out}) > 1:
         shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
         raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
     return out
 
 
-def _grad(y, x, create_graph):
-    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
-    if y is None or not y.requires_grad:
-        return None
-    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, retain_graph=True, allow_unused=True)
-    return g
-
-
-# ---- derivatives by method 'datavect' ----------------------------------------
+# ---- derivatives by method 'zcs-taylor' ----------------------------------------
 
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):
-    """The fields and the derivatives `wanted`, by the DataVect baseline.
+    """The fields and the derivatives `wanted`, by Taylor-mode ZCS.
 
-    The coordinates are repeated to the output's shape (found by one call without
-    gradients) and made leaves, so the model runs on every (function, point) pair; each
-    link of CHAIN is one backward pass of the sum w.r.t. a coordinate leaf.
+    Along each direction v of TAYLOR_DIRECTIONS, the line s -> z + s v through the zero
+    scalars is pushed through the model by jet.jet: one pass gives every directional
+    derivative D^k_v u up to the highest order needed. A derivative is a fixed
+    combination of those (TAYLOR: polarization, solved exactly at compile time).
     """
-    with torch.no_grad():
-        shape = _fields(model(*coords), field_axis)[0].shape
-    leaves = [c.detach().expand(shape).clone().requires_grad_() for c in coords]
-    fields = _fields(model(*leaves), field_axis)
+    zero = jnp.zeros((), coords[0].dtype)
+    order = max(TAYLOR[name][0] for name in wanted) if wanted else 0
+    used = sorted({j for name in wanted for j, _ in TAYLOR[name][1]})
+
+    def along(direction):
+        def line(s):
+            return _fields(model(*(c + s * v for c, v in zip(coords, direction))), field_axis)
+
+        unit = (jnp.ones_like(zero),) + (jnp.zeros_like(zero),) * (order - 1)
+        return jet.jet(line, (zero,), (unit,))
+
+    series = {}
+    for j in used:
+        fields, series[j] = along(TAYLOR_DIRECTIONS[j])
+    if not used:
+        fields = _fields(model(*coords), field_axis)
     values = dict(zip(FIELDS, fields))
-    for f, field in enumerate(FIELDS):
-        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
-        d = {"": fields[f]}
-        for suffix in _links(mine):
-            parent, k = CHAIN[suffix]
-            d[suffix] = None if d[parent] is None else _grad(d[parent].sum(), leaves[k], True)
-        for name in mine:
-            g = d[DERIVATIVES[name][1]]
-            g = torch.zeros_like(fields[f]) if g is None else g
-            values[name] = g if create_graph else g.detach()
+    for name in wanted:
+        k, terms = TAYLOR[name]
+        f = FIELDS.index(DERIVATIVES[name][0])
+        values[name] = sum(w * series[j][f][k - 1] for j, w in terms)
     return values
