@@ -156,7 +156,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         return _fields(model(*(c + zk for c, zk in zip(coords, z))), field_axis)
 
     def jvp_in(f, k):
-        tangent = tuple(torch.ones_like(z) if i == k else torch.zeros_like(z) for i, z in enumerate(zs))
+        tangent = tuple(
+            torch.ones_like(z) if i == k else torch.zeros_like(z) for i, z in enumerate(zs)
+        )
         return lambda *z: torch.func.jvp(f, z, tangent)[1]
 
     functions = {"": fields_at}

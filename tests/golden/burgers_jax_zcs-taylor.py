@@ -170,7 +170,9 @@ def _check_coords(coords):
         if not jnp.issubdtype(c.dtype, jnp.floating):
             raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
         if c.dtype != coords[0].dtype:
-            raise TypeError(f"coordinate {name!r} is {c.dtype}, but {COORDS[0]!r} is {coords[0].dtype}")
+            raise TypeError(
+                f"coordinate {name!r} is {c.dtype}, but {COORDS[0]!r} is {coords[0].dtype}"
+            )
     return tuple(jnp.asarray(c) for c in coords)
 
 
