@@ -47,8 +47,8 @@ METHOD_DOCS = {
 }
 
 # The framework-independent part of every generated module: keyword handling and the
-# public functions. It relies on the backend's runtime for _check_coords, _to_value and
-# _derivatives.
+# public functions, and the normaliser of the model's output. It relies on the backend's
+# runtime for _check_coords, _to_value, _is_array, _unstack and _derivatives.
 PUBLIC_API = '''
 def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
     """All residuals at the same points: a dict equation name -> {array}.
@@ -105,6 +105,51 @@ def _keywords(names, values, like):
     return env
 
 
+def _fields(out, field_axis):
+    """The model's output as a tuple of {arrays}, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {{sorted(map(str, out))}}; "
+                f"expected the fields {{list(FIELDS)}}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {{len(out)}} outputs; expected {{len(FIELDS)}} "
+                f"(fields {{', '.join(FIELDS)}})"
+            )
+        out = tuple(out)
+    elif _is_array(out):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one {array} of shape {{tuple(out.shape)}}; with "
+                f"{{len(FIELDS)}} fields ({{', '.join(FIELDS)}}) expected size {{len(FIELDS)}} "
+                f"on field_axis={{field_axis}}, or a tuple or dict of fields"
+            )
+        else:
+            out = _unstack(out, field_axis)
+    else:
+        raise TypeError(
+            f"the model must return a {array}, a tuple/list or a dict of {arrays}, "
+            f"got {{type(out).__name__}}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not _is_array(u):
+            raise TypeError(
+                f"field {{name!r}} from the model is a {{type(u).__name__}}, not a {array}"
+            )
+    if len({{tuple(u.shape) for u in out}}) > 1:
+        shapes = ", ".join(f"{{n}} {{tuple(u.shape)}}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {{shapes}}")
+    return out
+
+
 def _links(wanted):
     """The chain suffixes the derivatives `wanted` need, parents first."""
     needed = set()
@@ -130,7 +175,8 @@ class Backend(abc.ABC):
     """A target framework: a printer, an array name for docs, runtime and engines."""
 
     name: str
-    array: str  # "torch.Tensor", "jax.Array": used in docstrings of the generated code
+    array: str  # "torch.Tensor", "jax.Array": in docstrings and messages of generated code
+    arrays: str  # "tensors", "arrays"
     printer: type[FrameworkPrinter]
     imports: dict[str, str]  # module alias used by the printer -> import line
     runtime: str
@@ -154,6 +200,7 @@ class Backend(abc.ABC):
         imports = sorted(imports, key=_import_order)
         api = PUBLIC_API.format(
             array=self.array,
+            arrays=self.arrays,
             coords_list=", ".join(plan.system.coords),
             fields_list=", ".join(plan.system.fields),
         )

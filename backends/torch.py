@@ -50,47 +50,13 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
 
 
-def _fields(out, field_axis):
-    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
-    if isinstance(out, dict):
-        missing = [f for f in FIELDS if f not in out]
-        unknown = [k for k in out if k not in FIELDS]
-        if missing or unknown:
-            raise ValueError(
-                f"the model returned a dict with keys {sorted(map(str, out))}; "
-                f"expected the fields {list(FIELDS)}"
-            )
-        out = tuple(out[f] for f in FIELDS)
-    elif isinstance(out, (tuple, list)):
-        if len(out) != len(FIELDS):
-            raise ValueError(
-                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
-                f"(fields {', '.join(FIELDS)})"
-            )
-        out = tuple(out)
-    elif isinstance(out, torch.Tensor):
-        if len(FIELDS) == 1:
-            out = (out,)
-        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
-            raise ValueError(
-                f"the model returned one tensor of shape {tuple(out.shape)}; with "
-                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
-                f"on field_axis={field_axis}, or a tuple or dict of fields"
-            )
-        else:
-            out = tuple(out.unbind(field_axis))
-    else:
-        raise TypeError(
-            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
-            f"got {type(out).__name__}"
-        )
-    for name, u in zip(FIELDS, out):
-        if not isinstance(u, torch.Tensor):
-            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a tensor")
-    if len({tuple(u.shape) for u in out}) > 1:
-        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
-        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
-    return out
+def _is_array(value):
+    return isinstance(value, torch.Tensor)
+
+
+def _unstack(out, axis):
+    """One array with the fields on ``axis`` -> a tuple of fields."""
+    return tuple(out.unbind(axis))
 
 
 def _grads(y, xs, create_graph):
@@ -332,6 +298,7 @@ FD4 = "\nFD_ORDER = 4\n" + FD
 class TorchBackend(Backend):
     name = "torch"
     array = "torch.Tensor"
+    arrays = "tensors"
     printer = TorchPrinter
     base_modules = ("torch",)
     imports = {"math": "import math", "torch": "import torch"}

@@ -78,28 +78,41 @@ class Case:
 
 # Methods per table and backend. JAX FuncLoop unrolls its loop over the M functions and
 # compiles for minutes at M=50, so the sweeps leave it out; the quick mode keeps every
-# headline method and a few cheap cases of each other table.
+# headline method and a few cheap cases of each other table. `auto` is not measured on
+# its own: it resolves at compile time to one of these (pdecomp.pipeline.auto_method).
+JAX_COMPILED = COMPILED + ("zcs-taylor",)
 FULL_METHODS = {
-    "problems": {"torch": COMPILED + ("floor", "deepxde"), "jax": COMPILED + ("floor",)},
-    "pinn": {"torch": COMPILED + ("floor",), "jax": COMPILED + ("floor",)},
+    "problems": {"torch": COMPILED + ("floor", "deepxde"), "jax": JAX_COMPILED + ("floor",)},
+    "pinn": {"torch": COMPILED + ("floor",), "jax": JAX_COMPILED + ("floor",)},
     "sweeps": {"torch": ("zcs", "funcloop", "datavect"), "jax": ("zcs", "zcs-fwd")},
-    "order": {"torch": COMPILED, "jax": ("zcs", "zcs-fwd")},
+    "order": {"torch": COMPILED, "jax": ("zcs", "zcs-fwd", "zcs-taylor")},
     "taylor": {
-        "jax": ("zcs", "zcs-fwd", "hand", "taylor", "taylor-vmap"),
-        "torch": ("zcs", "zcs-fwd", "hand"),
+        "jax": ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor"),
+        "torch": ("hand", "zcs", "zcs-fwd"),
     },
 }
 QUICK_METHODS = {
     "problems": {"torch": ("zcs", "deepxde"), "jax": ()},
-    "pinn": {"torch": ("zcs",), "jax": ("zcs",)},
+    "pinn": {"torch": ("zcs",), "jax": ()},
     "sweeps": {"torch": ("zcs", "datavect"), "jax": ()},
     "order": {"torch": ("zcs",), "jax": ()},
     "taylor": {"jax": ("taylor",), "torch": ("zcs",)},
 }
 HEADLINE_METHODS = {
     "torch": COMPILED + ("hand", "deepxde", "floor"),
-    "jax": COMPILED + ("hand", "floor"),
+    "jax": JAX_COMPILED + ("hand", "floor"),
 }
+# Interleaved timings in one process (benchmarks.measure --paired), for the ratios the
+# targets and the `auto` table rest on: (table, backend, methods).
+FULL_PAIRS = (
+    ("headline", "torch", ("zcs", "hand", "deepxde")),
+    ("headline", "jax", ("zcs", "zcs-fwd", "hand")),
+    ("taylor", "torch", ("hand", "zcs", "zcs-fwd")),
+    ("taylor", "jax", ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor")),
+    ("order", "torch", ("zcs", "zcs-fwd")),
+    ("order", "jax", ("zcs", "zcs-fwd", "zcs-taylor")),
+)
+QUICK_PAIRS = (("headline", "torch", ("zcs", "hand")), ("headline", "jax", ("zcs", "hand")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,21 +130,26 @@ class Sizes:
     warmup: int
     repeats: int
     budget_s: float  # stop repeating once this much time was spent (after 2 steps)
+    pair_rounds: int  # interleaved rounds of a paired group (fewer past pair_budget_s)
+    pair_budget_s: float
     methods: dict = dataclasses.field(default_factory=lambda: FULL_METHODS)
+    pairs: tuple = FULL_PAIRS
 
 
 FULL = Sizes(
     headline=(50, 2000),
     problems=(5, 500),
     pinn_points=5000,
-    sweep_m=(2, 5, 10, 20),
+    sweep_m=(2, 6, 20),
     sweep_n=(100, 300, 1000),
-    sweep_fixed=(10, 500),
+    sweep_fixed=(6, 500),
     order=(5, 500),
     taylor=(20, 1000),
     warmup=2,
     repeats=5,
-    budget_s=2.0,
+    budget_s=1.5,
+    pair_rounds=15,
+    pair_budget_s=10.0,
 )
 QUICK = Sizes(
     headline=(4, 64),
@@ -145,7 +163,10 @@ QUICK = Sizes(
     warmup=1,
     repeats=2,
     budget_s=0.5,
+    pair_rounds=3,
+    pair_budget_s=0.5,
     methods=QUICK_METHODS,
+    pairs=QUICK_PAIRS,
 )
 
 
@@ -205,6 +226,24 @@ def _order_sweep(sizes: Sizes, methods_by_backend: dict) -> list[Case]:
         for method in methods
         for k in range(1, 5)
     ]
+
+
+def pair_groups(sizes: Sizes) -> list[list[Case]]:
+    """The paired groups of one run: each a list of cases timed in one process."""
+    sizes_of = {"headline": sizes.headline, "taylor": sizes.taylor}
+    groups = []
+    for table, backend, methods in sizes.pairs:
+        if table == "order":
+            m, n = sizes.order
+            groups += [
+                [Case("paired", f"order{k}", backend, method, m, n) for method in methods]
+                for k in range(1, 5)
+            ]
+            continue
+        problem = "plate" if table == "taylor" else "reaction_diffusion"
+        m, n = sizes_of[table]
+        groups.append([Case("paired", problem, backend, method, m, n) for method in methods])
+    return groups
 
 
 def _unique(cases: list[Case]) -> list[Case]:

@@ -1,7 +1,8 @@
-"""Measure benchmark cases in this process: ``python -m benchmarks.measure '<json list>'``.
+"""Measure benchmark cases in this process: ``python -m benchmarks.measure [--paired] JSON``.
 
 Input: a JSON list of cases (the fields of :class:`benchmarks.cases.Case` plus
-``warmup``, ``repeats``, ``budget_s``). Output: one JSON line per case on stdout with
+``device``, ``warmup``, ``repeats``, ``budget_s``). Output: one JSON line per case on
+stdout with
 
 - ``time_ms``: median wall time of one training step (residuals -> loss -> gradients
   w.r.t. the network's parameters) after ``warmup`` steps; torch: ``loss.backward()``,
@@ -10,10 +11,17 @@ Input: a JSON list of cases (the fields of :class:`benchmarks.cases.Case` plus
   with ``torch.autograd.graph.saved_tensors_hooks`` and counted once per storage;
 - ``temp_bytes`` (JAX): the compiled step's ``memory_analysis().temp_size_in_bytes``;
 - ``peak_rss_bytes`` and ``rss_growth_bytes`` (peak minus the RSS before the first step);
+  ``cuda_peak_bytes`` (torch on a GPU: ``torch.cuda.max_memory_allocated``);
 - ``codegen_s`` (pdecomp.compile), ``trace_s`` and ``compile_s`` (JAX lowering and XLA
   compilation), ``first_step_s``.
 
-Both frameworks run on one CPU thread (the machine is shared), float32. Only the
+``--paired``: the cases (same problem, backend and sizes; several methods) are built in
+this one process and their steps timed interleaved, round after round, reversing the
+order each round; one JSON line per case with ``paired_ms`` (median over rounds). On a
+shared machine the load drifts between subprocesses; interleaving cancels the drift out
+of the ratios.
+
+On a CPU both frameworks run on one thread (the machine is shared), float32. Only the
 framework the case needs is imported, so RSS is comparable within a backend.
 """
 
@@ -29,12 +37,16 @@ import time
 import numpy as np
 
 from benchmarks import models
-from benchmarks.cases import COMPILED, problems
+from benchmarks.cases import problems
 
 SEED = 0
 
 
 def main(argv: list[str]) -> None:
+    if argv[1] == "--paired":
+        for line in paired(json.loads(argv[2])):
+            print(json.dumps(line), flush=True)
+        return
     for case in json.loads(argv[1]):
         try:
             result = measure(case)
@@ -45,11 +57,63 @@ def main(argv: list[str]) -> None:
 
 def measure(case: dict) -> dict:
     """All metrics of one case (see the module docstring)."""
+    built = build_step(case)
+    if isinstance(built, dict):
+        return built  # unavailable
+    step, info, after = built
+    baseline = _rss_bytes()
+    info.update(_time_steps(step, case))
+    info["peak_rss_bytes"] = _peak_rss_bytes()
+    info["rss_growth_bytes"] = max(0, info["peak_rss_bytes"] - baseline)
+    info.update(after(step))
+    return {"status": "ok", **info}
+
+
+def paired(cases: list[dict]) -> list[dict]:
+    """Interleaved step times of several methods on one problem (module docstring)."""
+    steps, lines = [], []
+    for case in cases:
+        try:
+            built = build_step(case)
+        except Exception as error:  # reported in the tables, not fatal for the group
+            built = {"status": f"error: {type(error).__name__}: {error}"[:300]}
+        if isinstance(built, dict):
+            lines.append({**case, **built})
+            continue
+        step, info, _ = built
+        for _ in range(case["warmup"]):
+            step()
+        steps.append((case, step, []))
+    begin, rounds = time.perf_counter(), cases[0]["repeats"]
+    for r in range(rounds):
+        for _, step, times in steps if r % 2 == 0 else reversed(steps):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        if r >= 2 and time.perf_counter() - begin > cases[0]["budget_s"]:
+            break
+    for case, _, times in steps:
+        lines.append(
+            {
+                **case,
+                "status": "ok",
+                "paired_ms": 1e3 * statistics.median(times),
+                "rounds": len(times),
+            }
+        )
+    return lines
+
+
+def build_step(case: dict):
+    """``(step, info, after)`` for a case, or a status dict when it cannot run here.
+
+    ``after(step)`` returns the metrics taken once the timing is done (graph memory).
+    """
     problem = problems()[case["problem"]]
     data = make_data(problem, case["M"], case["N"])
     if case["backend"] == "torch":
-        return _measure_torch(case, problem, data)
-    return _measure_jax(case, problem, data)
+        return _torch_step(case, problem, data)
+    return _jax_step(case, problem, data)
 
 
 def make_data(problem, m: int, n: int) -> dict:
@@ -73,11 +137,14 @@ def _peak_rss_bytes() -> int:
 
 
 def _time_steps(step, case: dict) -> dict:
-    """Warm up, then time steps until ``repeats`` (or the budget, after two steps)."""
+    """Warm up, then time steps until ``repeats`` (or the budget, after two steps).
+
+    A first step slower than the budget counts as the whole warm-up (slow baselines).
+    """
     start = time.perf_counter()
     step()
     first = time.perf_counter() - start
-    for _ in range(case["warmup"] - 1):
+    for _ in range(case["warmup"] - 1 if first < case["budget_s"] else 0):
         step()
     times, begin = [], time.perf_counter()
     while len(times) < case["repeats"]:
@@ -105,7 +172,7 @@ def _codegen(problem, backend: str, method: str):
 # ---- PyTorch ----------------------------------------------------------------------
 
 
-def _measure_torch(case: dict, problem, data: dict) -> dict:
+def _torch_step(case: dict, problem, data: dict):
     if case["method"] == "deepxde":
         os.environ["DDE_BACKEND"] = "pytorch"
         try:
@@ -132,17 +199,17 @@ def _measure_torch(case: dict, problem, data: dict) -> dict:
         if cuda:
             torch.cuda.synchronize()
 
-    baseline = _rss_bytes()
+    def after(step) -> dict:
+        extra = {}
+        if cuda:
+            extra["cuda_peak_bytes"] = torch.cuda.max_memory_allocated()
+            extra["device_name"] = torch.cuda.get_device_name()
+        extra["graph_bytes"] = saved_tensor_bytes(step)
+        return extra
+
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    info.update(_time_steps(step, case))
-    info["peak_rss_bytes"] = _peak_rss_bytes()
-    info["rss_growth_bytes"] = max(0, info["peak_rss_bytes"] - baseline)
-    if cuda:
-        info["cuda_peak_bytes"] = torch.cuda.max_memory_allocated()
-        info["device_name"] = torch.cuda.get_device_name()
-    info["graph_bytes"] = saved_tensor_bytes(step)
-    return {"status": "ok", **info}
+    return step, info, after
 
 
 def _torch_residuals(case, problem, data, coords, inputs, device):
@@ -158,9 +225,6 @@ def _torch_residuals(case, problem, data, coords, inputs, device):
         weights = models.deeponet_weights(problem.n_coords, problem.n_fields, SEED)
         model = models.torch_deeponet(weights, data["sensors"])
     model = model.to(device)
-    if method in COMPILED:
-        pde, info["codegen_s"] = _codegen(problem, "torch", method)
-        return lambda: list(pde.residuals(model, *coords, **inputs).values()), model, info
     if method == "hand":
         hand = getattr(handwritten, f"torch_{case['problem']}")
         return lambda: [hand(model, *coords, *inputs.values())], model, info
@@ -171,7 +235,9 @@ def _torch_residuals(case, problem, data, coords, inputs, device):
         return lambda: fn(net, sensors, coords, inputs), net, info
     if method == "floor":
         return lambda: _floor_terms(model(*coords), inputs), model, info
-    raise ValueError(f"no torch method {method!r}")
+    pde, info["codegen_s"] = _codegen(problem, "torch", method)
+    info["resolved_method"] = pde.method
+    return lambda: list(pde.residuals(model, *coords, **inputs).values()), model, info
 
 
 def _floor_terms(out, inputs):
@@ -210,7 +276,7 @@ def saved_tensor_bytes(step) -> int:
 # ---- JAX --------------------------------------------------------------------------
 
 
-def _measure_jax(case: dict, problem, data: dict) -> dict:
+def _jax_step(case: dict, problem, data: dict):
     if case.get("device") != "cuda":
         os.environ["JAX_PLATFORMS"] = "cpu"
         os.environ.setdefault(
@@ -245,16 +311,12 @@ def _measure_jax(case: dict, problem, data: dict) -> dict:
     info["compile_s"] = time.perf_counter() - start
     analysis = compiled.memory_analysis()
     info["temp_bytes"] = int(analysis.temp_size_in_bytes) if analysis is not None else None
+    info["device_name"] = jax.devices()[0].device_kind
 
     def step():
         jax.block_until_ready(compiled(params, coords, inputs))
 
-    baseline = _rss_bytes()
-    info.update(_time_steps(step, case))
-    info["peak_rss_bytes"] = _peak_rss_bytes()
-    info["rss_growth_bytes"] = max(0, info["peak_rss_bytes"] - baseline)
-    info["device_name"] = jax.devices()[0].device_kind
-    return {"status": "ok", **info}
+    return step, info, lambda step: {}
 
 
 def _jax_residuals(case, problem):
@@ -262,9 +324,6 @@ def _jax_residuals(case, problem):
     from benchmarks import handwritten
 
     method, info = case["method"], {}
-    if method in COMPILED:
-        pde, info["codegen_s"] = _codegen(problem, "jax", method)
-        return lambda model, c, i: list(pde.residuals(model, *c, **i).values()), info
     if method == "hand":
         hand = getattr(handwritten, f"jax_{case['problem']}")
         return lambda model, c, i: [hand(model, *c, *i.values())], info
@@ -276,7 +335,9 @@ def _jax_residuals(case, problem):
         )
     if method == "floor":
         return lambda model, c, i: _floor_terms(model(*c), i), info
-    raise ValueError(f"no JAX method {method!r}")
+    pde, info["codegen_s"] = _codegen(problem, "jax", method)
+    info["resolved_method"] = pde.method
+    return lambda model, c, i: list(pde.residuals(model, *c, **i).values()), info
 
 
 if __name__ == "__main__":

@@ -15,18 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from benchmarks import report
-from benchmarks.cases import FULL, QUICK, Case, Sizes, suite
+from benchmarks.cases import FULL, QUICK, Case, Sizes, pair_groups, suite
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_TIMEOUT_S = 300  # one case (full mode)
-ROUNDS = 3
-REPEATED_METHODS = ("zcs", "zcs-fwd", "hand", "deepxde", "floor")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,20 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         records = run_grouped(cases, sizes, args.device, args.timeout)
     else:
-        records = run_each(cases, sizes, args.device, args.timeout)
+        records = [
+            run_one(case, sizes, args.device, args.timeout, i, len(cases))
+            for i, case in enumerate(cases, 1)
+        ]
+    paired = run_pairs(pair_groups(sizes), sizes, args.device, args.timeout)
     elapsed = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
     prefix = "gpu-" if args.device == "cuda" else ""
+    results = {"cases": records, "paired": paired}
     (args.out / f"{prefix}results.json").write_text(
-        json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    machine = describe_machine(args.device, args.quick, elapsed, len(cases))
-    for path in report.write_all(records, sizes, args.out, machine, args.device):
+    machine = describe_machine(args.device, args.quick, elapsed, len(cases), len(paired))
+    for path in report.write_all(results, sizes, args.out, machine, args.device):
         print(f"wrote {path}")
     return 0
 
 
-def _payload(cases: list[Case], sizes: Sizes, device: str) -> str:
+def _payload(cases: list[Case], sizes: Sizes, device: str, paired: bool = False) -> str:
     return json.dumps(
         [
             {
@@ -66,17 +70,21 @@ def _payload(cases: list[Case], sizes: Sizes, device: str) -> str:
                 "N": c.N,
                 "device": device,
                 "warmup": sizes.warmup,
-                "repeats": sizes.repeats,
-                "budget_s": sizes.budget_s,
+                "repeats": sizes.pair_rounds if paired else sizes.repeats,
+                "budget_s": sizes.pair_budget_s if paired else sizes.budget_s,
             }
             for c in cases
         ]
     )
 
 
-def _measure(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> list[dict]:
+def _measure(
+    cases: list[Case], sizes: Sizes, device: str, timeout: float, paired: bool = False
+) -> list[dict]:
     """Run ``cases`` in one fresh subprocess; a record per case, failures included."""
-    command = [sys.executable, "-m", "benchmarks.measure", _payload(cases, sizes, device)]
+    command = [sys.executable, "-m", "benchmarks.measure"]
+    command += ["--paired"] if paired else []
+    command += [_payload(cases, sizes, device, paired)]
     try:
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
@@ -116,28 +124,25 @@ def run_one(case: Case, sizes: Sizes, device: str, timeout: float, i: int, total
     return record
 
 
-def run_each(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> list[dict]:
-    """Full mode: one fresh subprocess per case; the fast headline cases in ROUNDS rounds.
-
-    The headline's fast methods decide the 1.1× targets, and the CPU is shared: they are
-    measured ROUNDS times, interleaved (A B C, A B C, ...), and each keeps the round with
-    the lowest median (every round's median is recorded in ``round_medians_ms``).
-    """
-    repeated = [c for c in cases if c.group == "headline" and c.method in REPEATED_METHODS]
-    order = cases + [c for _ in range(ROUNDS - 1) for c in repeated]
-    best: dict[tuple, dict] = {}
-    for i, case in enumerate(order, 1):
-        record = run_one(case, sizes, device, timeout, i, len(order))
-        previous = best.get(case.key)
-        if previous is not None:
-            rounds = previous.get("round_medians_ms", [previous.get("time_ms")])
-            record["round_medians_ms"] = rounds + [record.get("time_ms")]
-            if previous.get("status") == "ok" and not (
-                record.get("status") == "ok" and record["time_ms"] < previous["time_ms"]
-            ):
-                record = {**previous, "round_medians_ms": record["round_medians_ms"]}
-        best[case.key] = record
-    return [best[c.key] for c in cases]
+def run_pairs(groups: list[list[Case]], sizes: Sizes, device: str, timeout: float) -> list:
+    """Each paired group in one fresh subprocess: interleaved step times."""
+    records = []
+    for group in groups:
+        start = time.perf_counter()
+        mine = _measure(group, sizes, device, timeout * 2, paired=True)
+        shown = ", ".join(
+            f"{r['method']} {r['paired_ms']:.1f} ms"
+            if "paired_ms" in r
+            else f"{r['method']} {r['status']}"
+            for r in mine
+        )
+        print(
+            f"[paired] {group[0].problem} {group[0].backend}: {shown} "
+            f"({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+        records += mine
+    return records
 
 
 def run_grouped(cases: list[Case], sizes: Sizes, device: str, timeout: float) -> list[dict]:
@@ -150,7 +155,7 @@ def run_grouped(cases: list[Case], sizes: Sizes, device: str, timeout: float) ->
     return records
 
 
-def describe_machine(device: str, quick: bool, elapsed: float, count: int) -> str:
+def describe_machine(device: str, quick: bool, elapsed: float, count: int, pairs: int) -> str:
     """One line for every table: where and how the numbers were taken."""
     import importlib.metadata as metadata
 
@@ -166,10 +171,13 @@ def describe_machine(device: str, quick: bool, elapsed: float, count: int) -> st
         else "a shared 2-core CPU (other jobs were running; 1 thread per framework)"
     )
     mode = "quick mode: tiny sizes, numbers only show that it runs" if quick else "full mode"
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (children.ru_utime + children.ru_stime) / 60
     return (
         f"_Measured on {where}, float32, {platform.python_implementation()} "
         f"{platform.python_version()}, {', '.join(versions)}; {mode}; {count} cases, each in "
-        f"a fresh subprocess{' per backend' if quick else ''}, in {elapsed / 60:.1f} min._"
+        f"a fresh subprocess{' per backend' if quick else ''}, and {pairs} interleaved "
+        f"timings; {elapsed / 60:.1f} min wall, {cpu:.1f} min CPU._"
     )
 
 

@@ -38,11 +38,15 @@ def test_quick_suite_writes_its_tables(tmp_path):
     for name in ("sweep-M.png", "sweep-N.png", "sweep-order.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
-    records = json.loads((tmp_path / "results.json").read_text())
+    results = json.loads((tmp_path / "results.json").read_text())
+    records, paired = results["cases"], results["paired"]
     expected = {c.key for c in suite(QUICK)}
     assert {(r["problem"], r["backend"], r["method"], r["M"], r["N"]) for r in records} == expected
-    failed = [r for r in records if r["status"] != "ok" and r["method"] != "deepxde"]
+    expected = {c.key for group in pair_groups(QUICK) for c in group}
+    assert {(r["problem"], r["backend"], r["method"], r["M"], r["N"]) for r in paired} == expected
+    failed = [r for r in records + paired if r["status"] != "ok" and r["method"] != "deepxde"]
     assert not failed, failed
+    assert all(r["paired_ms"] > 0 for r in paired)
     for r in records:
         if r["status"] == "ok":
             assert r["time_ms"] > 0
