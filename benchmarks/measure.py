@@ -4,9 +4,10 @@ Input: a JSON list of cases (the fields of :class:`benchmarks.cases.Case` plus
 ``device``, ``warmup``, ``repeats``, ``budget_s``). Output: one JSON line per case on
 stdout with
 
-- ``time_ms``: median wall time of one training step (residuals -> loss -> gradients
-  w.r.t. the network's parameters) after ``warmup`` steps; torch: ``loss.backward()``,
-  JAX: ``jax.jit(jax.value_and_grad(loss))`` compiled ahead of time;
+- ``cpu_ms`` and ``time_ms``: median CPU time (of this process) and wall time of one
+  training step (residuals -> loss -> gradients w.r.t. the network's parameters) after
+  ``warmup`` steps; torch: ``loss.backward()``, JAX: ``jax.jit(jax.value_and_grad(loss))``
+  compiled ahead of time;
 - ``graph_bytes`` (torch): bytes of the tensors autograd saved during one step, found
   with ``torch.autograd.graph.saved_tensors_hooks`` and counted once per storage;
 - ``temp_bytes`` (JAX): the compiled step's ``memory_analysis().temp_size_in_bytes``;
@@ -17,9 +18,9 @@ stdout with
 
 ``--paired``: the cases (same problem, backend and sizes; several methods) are built in
 this one process and their steps timed interleaved, round after round, reversing the
-order each round; one JSON line per case with ``paired_ms`` (median over rounds). On a
-shared machine the load drifts between subprocesses; interleaving cancels the drift out
-of the ratios.
+order each round; one JSON line per case with ``paired_cpu_ms`` and ``paired_ms``
+(medians over rounds). On a shared machine the load drifts between subprocesses;
+interleaving cancels the drift out of the ratios.
 
 On a CPU both frameworks run on one thread (the machine is shared), float32. Only the
 framework the case needs is imported, so RSS is comparable within a backend.
@@ -83,21 +84,22 @@ def paired(cases: list[dict]) -> list[dict]:
         step, info, _ = built
         for _ in range(case["warmup"]):
             step()
-        steps.append((case, step, []))
+        steps.append((case, step, [], []))
     begin, rounds = time.perf_counter(), cases[0]["repeats"]
     for r in range(rounds):
-        for _, step, times in steps if r % 2 == 0 else reversed(steps):
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
+        for _, step, times, cpu in steps if r % 2 == 0 else reversed(steps):
+            wall, clock = _timed(step)
+            times.append(wall)
+            cpu.append(clock)
         if r >= 2 and time.perf_counter() - begin > cases[0]["budget_s"]:
             break
-    for case, _, times in steps:
+    for case, _, times, cpu in steps:
         lines.append(
             {
                 **case,
                 "status": "ok",
                 "paired_ms": 1e3 * statistics.median(times),
+                "paired_cpu_ms": 1e3 * statistics.median(cpu),
                 "rounds": len(times),
             }
         )
@@ -139,26 +141,40 @@ def _peak_rss_bytes() -> int:
 def _time_steps(step, case: dict) -> dict:
     """Warm up, then time steps until ``repeats`` (or the budget, after two steps).
 
-    A first step slower than the budget counts as the whole warm-up (slow baselines).
+    Slow baselines: a first step slower than the budget is the whole warm-up, and one
+    timed step longer than three budgets is enough.
     """
     start = time.perf_counter()
     step()
     first = time.perf_counter() - start
     for _ in range(case["warmup"] - 1 if first < case["budget_s"] else 0):
         step()
-    times, begin = [], time.perf_counter()
+    times, cpu, begin = [], [], time.perf_counter()
     while len(times) < case["repeats"]:
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-        if len(times) >= 2 and time.perf_counter() - begin > case["budget_s"]:
+        wall, clock = _timed(step)
+        times.append(wall)
+        cpu.append(clock)
+        spent = time.perf_counter() - begin
+        if spent > case["budget_s"] and (len(times) >= 2 or spent > 3 * case["budget_s"]):
             break
     return {
         "time_ms": 1e3 * statistics.median(times),
         "time_min_ms": 1e3 * min(times),
+        "cpu_ms": 1e3 * statistics.median(cpu),
         "steps": len(times),
         "first_step_s": first,
     }
+
+
+def _timed(step) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, all threads) of one step.
+
+    On a shared CPU the wall time includes waiting for a core; the CPU time does not,
+    and with one compute thread it is the step's time on an idle core.
+    """
+    wall, clock = time.perf_counter(), time.process_time()
+    step()
+    return time.perf_counter() - wall, time.process_time() - clock
 
 
 def _codegen(problem, backend: str, method: str):

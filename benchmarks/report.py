@@ -6,10 +6,12 @@ Output: ``headline.md``, ``problems.md``, ``sweeps.md``, ``taylor.md`` and
 ``sweep-*.png`` in the output folder (prefix ``gpu-`` in the GPU mode). Rows whose case
 failed show the failure instead of numbers.
 
-Two kinds of time: *fresh* (each case alone in a fresh subprocess, median step) and
-*interleaved* (the methods of one problem built in one process and stepped in turn,
-round after round: drift in the load of a shared machine cancels out of their ratios).
-Targets that compare close competitors are judged on the interleaved ratio.
+Time is the step's CPU time (this process, all threads; one compute thread) on a CPU,
+which a shared machine's load barely moves, and wall time on a GPU. Two kinds: *fresh*
+(each case alone in a fresh subprocess, median step) and *interleaved* (the methods of
+one problem built in one process and stepped in turn, round after round, so that any
+drift cancels out of their ratios). Targets comparing close competitors are judged on
+the interleaved ratio.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ class Results:
     def __init__(self, results: dict):
         self.records = results["cases"]
         self.by_key = {_key(r): r for r in results["cases"]}
-        self.paired = {_key(r): r.get("paired_ms") for r in results.get("paired", [])}
+        self.paired = {
+            _key(r): r.get("paired_ms" if r.get("device") == "cuda" else "paired_cpu_ms")
+            for r in results.get("paired", [])
+        }
 
     def get(self, problem, backend, method, m, n) -> dict | None:
         return self.by_key.get((problem, backend, method, m, n))
@@ -63,6 +68,13 @@ def memory_bytes(record: dict | None):
 
 
 def time_ms(record: dict | None):
+    """The step time of a record: CPU time on a CPU, wall time on a GPU."""
+    if record is None or record.get("status") != "ok":
+        return None
+    return record["time_ms"] if record.get("device") == "cuda" else record.get("cpu_ms")
+
+
+def wall_ms(record: dict | None):
     ok = record is not None and record.get("status") == "ok"
     return record["time_ms"] if ok else None
 
@@ -136,6 +148,7 @@ def headline_rows(results: Results, sizes: Sizes, device: str) -> list[list[str]
                     fmt_ratio(ratio(time_ms(r), time_ms(zcs))),
                     fmt(paired),
                     fmt_ratio(ratio(paired, paired_zcs)),
+                    fmt(wall_ms(r)),
                     f"{fmt(_mib(memory_bytes(r)))} ({memory_label(backend, device)})",
                     fmt_ratio(ratio(memory_bytes(r), memory_bytes(zcs))),
                     fmt(_mib(r.get("peak_rss_bytes"))) if ok else "–",
@@ -205,16 +218,22 @@ def _metric(record, metric: str):
     return time_ms(record) if metric == "time" else memory_bytes(record)
 
 
+def step_unit(device: str) -> str:
+    return "wall ms" if device == "cuda" else "CPU ms"
+
+
 def headline(results: Results, sizes: Sizes, machine: str, device: str) -> str:
     m, n = sizes.headline
+    unit = step_unit(device)
     header = [
-        "backend", "method", "step ms (fresh)", "÷ zcs", "step ms (interleaved)", "÷ zcs",
-        "memory MiB", "memory ÷ zcs", "peak RSS MiB", "codegen s", "JAX trace+compile s",
-        "note",
+        "backend", "method", f"{unit} (fresh)", "÷ zcs", f"{unit} (interleaved)", "÷ zcs",
+        "wall ms (fresh)", "memory MiB", "memory ÷ zcs", "peak RSS MiB", "codegen s",
+        "JAX trace+compile s", "note",
     ]  # fmt: skip
     intro = (
         "One training step = residual → mean-square loss → gradients w.r.t. all network "
-        "parameters. *Fresh*: each case alone in a fresh subprocess (median step). "
+        f"parameters; its {unit} (see the wall time for a sense of the machine's load). "
+        "*Fresh*: each case alone in a fresh subprocess (median step). "
         "*Interleaved*: the close competitors built in one process and stepped in turn "
         "(median over rounds), which cancels the drift of a shared machine's load out of "
         "their ratios. Memory: torch = bytes of tensors saved by autograd during the step "
@@ -270,8 +289,8 @@ def problems_table(results: Results, sizes: Sizes, machine: str, device: str) ->
                 status_note(r),
             ]
         )
-    header = ["problem", "backend", "method", "size", "step ms", "time ÷ zcs", "memory MiB",
-              "memory ÷ zcs", "note"]  # fmt: skip
+    header = ["problem", "backend", "method", "size", step_unit(device), "time ÷ zcs",
+              "memory MiB", "memory ÷ zcs", "note"]  # fmt: skip
     intro = (
         "DeepONets (Cartesian layout, M functions × N points) for Burgers, the Kirchhoff "
         "plate (`lap(lap(w))`, 4th order) and Stokes (3 fields); `burgers_pinn` is an MLP "
@@ -319,14 +338,14 @@ def _setting(text: str, sizes: Sizes) -> str:
     return text.format(m=m, n=n, om=om, on=on)
 
 
-def sweeps(records: list[dict], sizes: Sizes, machine: str) -> str:
+def sweeps(records: list[dict], sizes: Sizes, machine: str, device: str) -> str:
     parts = ["# Scaling sweeps", machine, "Each case alone in a fresh subprocess."]
     for group, (axis, setting) in SWEEP_TITLES.items():
         series = sweep_series(records, group, sizes)
         xs = sorted({x for points in series.values() for x, _, _ in points})
         names = [f"{b} {method}" for b, method in series]
         parts.append(f"## {axis}: {_setting(setting, sizes)} ({group}.png)")
-        for label, index, unit in (("step time, ms", 1, 1.0), ("memory, MiB", 2, MIB)):
+        for label, index, unit in ((f"step, {step_unit(device)}", 1, 1.0), ("memory, MiB", 2, MIB)):
             rows = []
             for x in xs:
                 row = [str(x)]
@@ -342,7 +361,7 @@ def sweeps(records: list[dict], sizes: Sizes, machine: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, prefix: str) -> list[Path]:
+def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, device: str) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -357,7 +376,7 @@ def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, prefix: str) -> li
                 good = [(p[0], p[index] / unit) for p in points if p[index] is not None]
                 if good:
                     ax.plot(*zip(*good), style, marker="o", label=f"{backend} {method}")
-        for ax, ylabel in ((left, "step time (ms)"), (right, "memory (MiB)")):
+        for ax, ylabel in ((left, f"step ({step_unit(device)})"), (right, "memory (MiB)")):
             ax.set_xlabel(axis)
             ax.set_ylabel(ylabel)
             ax.set_yscale("log")
@@ -367,7 +386,7 @@ def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, prefix: str) -> li
         right.legend(fontsize=8)
         figure.suptitle(f"{_setting(setting, sizes)} (memory: torch saved tensors, JAX temp)")
         figure.tight_layout()
-        path = out / f"{prefix}{group}.png"
+        path = out / f"{'gpu-' if device == 'cuda' else ''}{group}.png"
         figure.savefig(path, dpi=110)
         plt.close(figure)
         paths.append(path)
@@ -383,7 +402,7 @@ TAYLOR_ROWS = (
 AUTO_CANDIDATES = {"torch": ("zcs", "zcs-fwd"), "jax": ("zcs", "zcs-fwd", "zcs-taylor")}
 
 
-def taylor(results: Results, sizes: Sizes, machine: str) -> str:
+def taylor(results: Results, sizes: Sizes, machine: str, device: str) -> str:
     m, n = sizes.taylor
     rows = []
     for backend, methods in TAYLOR_ROWS:
@@ -404,7 +423,8 @@ def taylor(results: Results, sizes: Sizes, machine: str) -> str:
                     status_note(r),
                 ]
             )
-    header = ["backend", "method", "step ms (fresh)", "÷ hand", "step ms (interleaved)",
+    unit = step_unit(device)
+    header = ["backend", "method", f"{unit} (fresh)", "÷ hand", f"{unit} (interleaved)",
               "÷ hand", "memory MiB", "note"]  # fmt: skip
     intro = (
         "Reverse ZCS (`zcs`, hand-written), nested forward ZCS (`zcs-fwd`), pdecomp's "
@@ -444,7 +464,7 @@ def auto_rows(results: Results, sizes: Sizes) -> list[list[str]]:
             options = _times(results, f"order{k}", backend, candidates, *sizes.order)
             rows.append(_auto_row(backend, str(k), k, options, None))
         options = _times(results, "plate", backend, candidates, *sizes.taylor)
-        hand = results.interleaved("plate", backend, "hand", *sizes.taylor)
+        hand = _times(results, "plate", backend, ("hand",), *sizes.taylor).get("hand")
         rows.append(_auto_row(backend, "4 (plate)", 4, options, hand))
     return [row for row in rows if row]
 
@@ -488,12 +508,12 @@ def write_all(results: dict, sizes: Sizes, out: Path, machine: str, device: str)
     texts = {
         "headline.md": headline(indexed, sizes, machine, device),
         "problems.md": problems_table(indexed, sizes, machine, device),
-        "sweeps.md": sweeps(indexed.records, sizes, machine),
-        "taylor.md": taylor(indexed, sizes, machine),
+        "sweeps.md": sweeps(indexed.records, sizes, machine, device),
+        "taylor.md": taylor(indexed, sizes, machine, device),
     }
     paths = []
     for name, text in texts.items():
         path = out / f"{prefix}{name}"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
-    return paths + plot_sweeps(indexed.records, sizes, out, prefix)
+    return paths + plot_sweeps(indexed.records, sizes, out, device)

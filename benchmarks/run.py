@@ -115,7 +115,12 @@ def _failure(code: int, stderr: str) -> str:
 def run_one(case: Case, sizes: Sizes, device: str, timeout: float, i: int, total: int) -> dict:
     start = time.perf_counter()
     (record,) = _measure([case], sizes, device, timeout)
-    shown = f"{record['time_ms']:.1f} ms" if record.get("status") == "ok" else record["status"]
+    ok = record.get("status") == "ok"
+    shown = (
+        f"{record['cpu_ms']:.1f} ms CPU, {record['time_ms']:.1f} ms wall"
+        if ok
+        else record["status"]
+    )
     print(
         f"[{i}/{total}] {case.problem} {case.backend} {case.method} M={case.M} N={case.N}: "
         f"{shown} ({time.perf_counter() - start:.0f} s)",
@@ -131,7 +136,7 @@ def run_pairs(groups: list[list[Case]], sizes: Sizes, device: str, timeout: floa
         start = time.perf_counter()
         mine = _measure(group, sizes, device, timeout * 2, paired=True)
         shown = ", ".join(
-            f"{r['method']} {r['paired_ms']:.1f} ms"
+            f"{r['method']} {r['paired_cpu_ms']:.1f} ms CPU"
             if "paired_ms" in r
             else f"{r['method']} {r['status']}"
             for r in mine

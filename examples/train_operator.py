@@ -77,7 +77,8 @@ class Problem:
 
     name = ""
     fields = ("u",)
-    equations = ("",)  # the equations trained (interior residuals)
+    equations = {"": 1.0}  # the equations trained (interior residuals) and their weights
+    defaults = {}  # Config values that suit this problem (command-line flags override them)
     n_features = 2
     features = None  # trunk features, see examples/deeponet.py
 
@@ -103,7 +104,7 @@ class Problem:
 class ReactionDiffusion(Problem):
     """``u_t = D u_xx + k u^2 + f(x)``; u = 4 x (1 - x) t * net, f a GRF (l = 0.2)."""
 
-    name, equations = "reaction_diffusion", ("rd",)
+    name, equations = "reaction_diffusion", {"rd": 1.0}
     grid = np.linspace(0.0, 1.0, 201)  # f is sampled here; sensors: every 2nd node
 
     def features(self, xp, x, t):
@@ -134,11 +135,11 @@ class ReactionDiffusion(Problem):
 class Burgers(Problem):
     """Periodic ``u_t + u u_x = nu u_xx``; u = u0(x) + t * net, trunk periodic in x.
 
-    u0 is a periodic GRF (kernel length 1, standard deviation 0.5) truncated to its
+    u0 is a periodic GRF (kernel length 1, standard deviation 0.25) truncated to its
     Fourier modes ``|j| <= 8``, so the network can evaluate u0 exactly at any x.
     """
 
-    name, equations = "burgers", ("burgers",)
+    name, equations = "burgers", {"burgers": 1.0}
     harmonics = (1, 2, 3)  # trunk features cos/sin(2 pi j x)
     n_features = 2 * len(harmonics) + 1
     modes = np.arange(1, 9)
@@ -149,7 +150,7 @@ class Burgers(Problem):
         return [*feats, 2 * t - 1]
 
     def sample(self, n, seed):
-        u0 = sample_periodic_grf_1d(n, self.grid, length_scale=1.0, variance=0.25, seed=seed)
+        u0 = sample_periodic_grf_1d(n, self.grid, length_scale=1.0, variance=0.0625, seed=seed)
         spectrum = np.fft.rfft(u0, axis=1) / self.grid.size
         funcs = {
             "mean": spectrum[:, :1].real,
@@ -196,7 +197,7 @@ class Plate(Problem):
     ``Q_rs ~ N(0, 1) / (r s)``; the branch sees q on a 10 x 10 grid of sensors.
     """
 
-    name, equations, fields = "plate", ("plate",), ("w",)
+    name, equations, fields = "plate", {"plate": 1.0}, ("w",)
     modes = np.arange(1, 5)
     sensors = np.linspace(0.0, 1.0, 12)[1:-1]
 
@@ -254,7 +255,10 @@ class Stokes(Problem):
     """
 
     name, fields = "stokes", ("u", "v", "p")
-    equations = ("momentumx", "momentumy", "continuity")
+    # second derivatives of a flow with wavenumbers up to 4 pi make the momentum residuals
+    # ~10 times the continuity residual: weighting their squares by 0.01 balances them
+    equations = {"momentumx": 0.01, "momentumy": 0.01, "continuity": 1.0}
+    defaults = {"lr": 1e-2}
     modes = np.arange(1, 4)
     sensors = np.linspace(0.0, 1.0, 34)[1:-1]
 
@@ -284,7 +288,8 @@ class Stokes(Problem):
         lid_x = math.pi * (xp.cos(math.pi * x) * series + xp.sin(math.pi * x) * slope)
         bubble = 16 * x * (1 - x) * y * (1 - y)
         u, v, p = raw
-        return lid * (3 * y**2 - 2 * y) + bubble * u, -lid_x * y**2 * (y - 1) + bubble * v, 10 * p
+        g, g_y = y**2 * (y - 1), y * (3 * y - 2)  # psi = ulid(x) g(y)
+        return lid * g_y + bubble * u, -lid_x * g + bubble * v, 10 * p
 
     def evaluation(self, funcs):
         grid = np.linspace(0.0, 1.0, 65)
@@ -359,18 +364,19 @@ def make_model(problem: Problem, xp, apply, funcs):
     return model
 
 
-def residual_loss(pde, model, coords, inputs, equations):
-    """Mean square of the trained equations' residuals, summed over the equations.
+def residual_loss(pde, model, coords, inputs, equations: dict):
+    """Weighted sum of the mean squares of the trained equations' residuals.
 
     Several equations are evaluated by one ``residuals`` call, which shares the model
     call and the derivatives between them (the boundary equations it also evaluates at
     these points cost no derivatives and are not used).
     """
-    if len(equations) == 1:
-        residuals = {equations[0]: pde.residual(equations[0], model, *coords, **inputs)}
+    names = tuple(equations)
+    if len(names) == 1:
+        residuals = {names[0]: pde.residual(names[0], model, *coords, **inputs)}
     else:
         residuals = pde.residuals(model, *coords, **inputs)
-    return sum((residuals[name] ** 2).mean() for name in equations)
+    return sum(weight * (residuals[name] ** 2).mean() for name, weight in equations.items())
 
 
 class Batches:
@@ -588,19 +594,21 @@ def plot(problem: Problem, pred: list, ev: Evaluation, errors: dict, path: Path)
 
 
 def parse_args(argv=None) -> Config:
+    """Command-line flags, then the problem's defaults, then :class:`Config`'s."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("problem", choices=sorted(PROBLEMS))
     parser.add_argument("--backend", choices=("torch", "jax"), default="torch")
-    parser.add_argument(
-        "--method", choices=("zcs", "zcs-fwd", "funcloop", "datavect"), default="zcs"
-    )
+    methods = ("zcs", "zcs-fwd", "funcloop", "datavect")
+    parser.add_argument("--method", choices=methods, default="zcs")
     for field in fields(Config):
         if isinstance(field.default, (int, float)):  # the numeric options
             flag = "--" + field.name.replace("_", "-")
-            parser.add_argument(flag, type=type(field.default), default=field.default)
+            parser.add_argument(flag, type=type(field.default), default=None)
     parser.add_argument("--out", default="", help="output folder (default examples/output/...)")
-    args = parser.parse_args(argv)
-    return Config(**vars(args))
+    given = {
+        key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None
+    }
+    return Config(**{**PROBLEMS[given["problem"]].defaults, **given})
 
 
 def main(argv=None) -> dict:

@@ -52,6 +52,22 @@ class _Builder:
             return Span(self.file, item.line or 1, item.column or 1)
         return Span(self.file, item.meta.line, item.meta.column)
 
+    def declarations(self, tree: Tree) -> dict[str, Span]:
+        """Where each name is first declared anywhere in the file (for 'used before')."""
+        found: dict[str, Span] = {}
+        for statement in tree.children:
+            if statement.data in ("coords", "fields", "inputs"):
+                tokens = statement.children[0].children
+            elif statement.data == "params":
+                tokens = [param.children[0] for param in statement.children]
+            elif statement.data == "let":
+                tokens = [statement.children[0]]
+            else:
+                continue
+            for token in tokens:
+                found.setdefault(str(token), self.span(token))
+        return found
+
     def snippet(self, tree: Tree) -> str:
         """The source text of ``tree``, on one line, shortened for messages."""
         text = " ".join(self.text[tree.meta.start_pos : tree.meta.end_pos].split())
@@ -82,6 +98,7 @@ class _Builder:
             if s.data == "coords"
             for t in s.children[0].children
         )
+        self.scope.ahead = self.declarations(tree)
         for statement in tree.children:
             self.statement = self.span(statement)
             _check_depth(statement, self)

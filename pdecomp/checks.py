@@ -48,9 +48,13 @@ MAX_SOURCE_CHARS = 200_000  # a whole file
 MAX_NUMBER_DIGITS = 100  # digits of one number literal
 MAX_CONSTANT_BITS = 4000  # numerator/denominator of an exact constant (about 1200 digits)
 MAX_EXPRESSION_SIZE = 10_000  # nodes of one expression, let names and derivatives expanded
-MAX_TOTAL_SIZE = 50_000  # nodes of all equations together
+MAX_TOTAL_SIZE = 100_000  # nodes of all equations together
 MAX_DIFFERENTIATION_WORK = 10_000  # nodes handed to SymPy's diff, summed over the file
 FLOAT_MAX = 1.7976931348623157e308  # the largest float64: constants must fit
+
+UNDERSCORE_RESERVED = (
+    "names may not contain '_' (it is reserved for subscript derivatives such as u_x)"
+)
 
 KINDS = {
     "coord": "coordinate",
@@ -66,6 +70,7 @@ class Scope:
     """What has been declared so far, in file order: name -> (kind, span)."""
 
     declared: dict[str, tuple[str, Span]] = field(default_factory=dict)
+    ahead: dict[str, Span] = field(default_factory=dict)  # every declaration in the file
 
     def names(self, *kinds: str) -> list[str]:
         return [n for n, (k, _) in self.declared.items() if not kinds or k in kinds]
@@ -89,11 +94,7 @@ class Scope:
 def check_identifier(name: str, span: Span) -> None:
     """A declared name is ``[A-Za-z][A-Za-z0-9]*`` and shadows nothing built in."""
     if "_" in name:
-        raise PDEError(
-            f"'{name}': names may not contain '_' (it is reserved for subscript "
-            "derivatives such as u_x)",
-            span,
-        )
+        raise PDEError(f"'{name}': {UNDERSCORE_RESERVED}", span)
     builtin = _builtin_kind(name)
     if builtin:
         raise PDEError(f"'{name}' is a reserved name ({builtin}); choose another name", span)
@@ -117,6 +118,10 @@ def _builtin_kind(name: str) -> str | None:
 
 def undeclared(name: str, span: Span, scope: Scope, what: str = "name") -> PDEError:
     """The error for a name that is not declared (yet), with the closest suggestion."""
+    if name in scope.ahead:
+        later = scope.ahead[name]
+        where = f"line {later.line}, column {later.column}"
+        return PDEError(f"undeclared {what} '{name}' (it is declared later, at {where})", span)
     candidates = scope.names() + list(CONSTANTS)
     return PDEError(f"undeclared {what} '{name}'" + did_you_mean(name, candidates), span)
 

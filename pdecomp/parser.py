@@ -11,10 +11,12 @@ import functools
 
 from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from pdecomp.checks import MAX_SOURCE_CHARS
+from pdecomp.checks import MAX_SOURCE_CHARS, UNDERSCORE_RESERVED
 from pdecomp.errors import PDEError
 from pdecomp.ir import Span
 
+# How an unexpected token of these kinds is named in messages.
+_TOKEN_WORDS = {"NAME": "name", "NUMBER": "number", "SUBSCRIPT": "subscript derivative"}
 # How terminals defined by a regular expression are named in messages.
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -80,18 +82,30 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> PDEError:
     ):
         message = "unexpected end of file" + _expected(error.expected)
         line, column = _end_position(text)
+    elif isinstance(error, UnexpectedToken) and _glued_underscore(error.token, text):
+        # `fields u_1`: where only a name may stand, the lexer reads `u` then `_1`.
+        start = error.token.start_pos
+        while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+            start -= 1
+        word = text[start : error.token.end_pos]
+        message = f"'{word}': {UNDERSCORE_RESERVED}"
+        column -= error.token.start_pos - start
     elif isinstance(error, UnexpectedToken):
         token = error.token
-        if token.type in ("NAME", "NUMBER", "SUBSCRIPT"):
-            found = (
-                f"{describe_terminal(token.type)[2:] if token.type != 'NAME' else 'name'} '{token}'"
-            )
-        else:
-            found = f"'{token}'"
+        kind = _TOKEN_WORDS.get(token.type)
+        found = f"{kind} '{token}'" if kind else f"'{token}'"
         message = f"unexpected {found}" + _expected(error.accepts or error.expected)
     else:  # pragma: no cover - Lark has no other UnexpectedInput today
         message = "syntax error"
     return PDEError(message, Span(file, line, column), text)
+
+
+def _glued_underscore(token, text: str) -> bool:
+    """A name starting with '_' right after a letter or digit: ``u_1`` split in two."""
+    start = token.start_pos
+    return (
+        token.type == "NAME" and token.startswith("_") and start > 0 and text[start - 1].isalnum()
+    )
 
 
 def _end_position(text: str) -> tuple[int, int]:

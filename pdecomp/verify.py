@@ -11,9 +11,10 @@ draws random points, and evaluates every residual three ways:
 2. with plain per-point automatic differentiation written here, independently of the
    generated engines: ``torch.autograd.grad`` on one scalar leaf per coordinate of one
    point at a time, or ``jax.grad`` of a per-point scalar function (vectorised with
-   ``jax.vmap``). Only the generated module's tables are reused: ``CHAIN`` and
-   ``DERIVATIVES`` say which derivative each name is, ``EQUATIONS`` holds the per-equation
-   arithmetic;
+   ``jax.vmap``). Only the generated module's ``EQUATIONS`` table (the per-equation
+   arithmetic and its argument names) is reused; which derivative a name such as
+   ``u_xt`` stands for is read from the name itself, not from the module's ``CHAIN`` or
+   ``DERIVATIVES`` tables, so a wrong derivative chain is caught too;
 3. with high-order central finite differences (12th-order accurate stencils, exact
    Fornberg weights) of the same network, with no automatic differentiation at all.
 
@@ -142,10 +143,11 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     keywords = {name: fw.array(v) for name, v in inputs.items()}
     by_method = fw.residuals(pde, model, coords, keywords)
 
-    paths = {name: _path(module.CHAIN, suffix) for name, (_, suffix) in module.DERIVATIVES.items()}
+    derivatives = _derivatives(module)  # name -> (field position, coordinate path)
+    paths = {name: path for name, (_, path) in derivatives.items()}
     fields = {f: fw.numpy(fw.field(net, coords)) for f, net in zip(module.FIELDS, nets)}
-    by_autograd = {**fields, **fw.point_derivatives(nets, module, xs)}
-    by_fd = {**fields, **_finite_differences(fw, nets, module, xs, paths)}
+    by_autograd = {**fields, **fw.point_derivatives(nets, derivatives, xs)}
+    by_fd = {**fields, **_finite_differences(fw, nets, derivatives, xs)}
 
     rows = []
     for name, (function, args) in module.EQUATIONS.items():
@@ -179,13 +181,27 @@ def _network(rng, inputs: int) -> list[tuple[np.ndarray, np.ndarray]]:
     ]
 
 
-def _path(chain: dict, suffix: str) -> tuple[int, ...]:
-    """The coordinate positions differentiated, in order, to reach ``suffix``."""
-    path = []
-    while suffix:
-        suffix, k = chain[suffix]
-        path.append(k)
-    return tuple(reversed(path))
+def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """Every derivative the equations read: name -> (field position, coordinate path).
+
+    Decoded from the name alone (``u_xxt``, or ``u_x1_x1_x2`` for longer coordinate
+    names), as the equations' argument names spell it; the path lists the positions of
+    the coordinates differentiated, in ``coords`` order.
+    """
+    coords, fields = list(module.COORDS), list(module.FIELDS)
+    result = {}
+    for _, args in module.EQUATIONS.values():
+        for name in args:
+            field, _, suffix = name.partition("_")
+            if not suffix or field not in fields:
+                continue  # a coordinate, field, param or input (none has '_')
+            if all(len(c) == 1 for c in coords):
+                parts = list(suffix)
+            else:
+                parts = suffix.split("_")
+            path = sorted(coords.index(c) for c in parts)
+            result[name] = (fields.index(field), tuple(path))
+    return result
 
 
 def _evaluate(fw, function, args, module, xs, inputs, values) -> np.ndarray:
@@ -212,11 +228,11 @@ def _compare(values: np.ndarray, reference: np.ndarray, tol: float) -> Compariso
     return Comparison(max_abs, float(max_rel), bool(ok), int(finite.sum()))
 
 
-def _finite_differences(fw, nets, module, xs, paths) -> dict[str, np.ndarray]:
-    """Every derivative in DERIVATIVES by tensor products of central stencils."""
+def _finite_differences(fw, nets, derivatives, xs) -> dict[str, np.ndarray]:
+    """Every derivative by tensor products of central stencils of the network's values."""
     result = {}
-    for name, (field, _) in module.DERIVATIVES.items():
-        counts = [paths[name].count(k) for k in range(len(module.COORDS))]
+    for name, (field, path) in derivatives.items():
+        counts = [path.count(k) for k in range(xs.shape[0])]
         step = FD_STEP[min(sum(counts), max(FD_STEP))]  # rounding grows as step**-order
         stencils = [_stencil(n, step) if n else (np.zeros(1), np.ones(1), 1.0) for n in counts]
         offsets = list(itertools.product(*(range(len(s[0])) for s in stencils)))
@@ -224,7 +240,7 @@ def _finite_differences(fw, nets, module, xs, paths) -> dict[str, np.ndarray]:
             np.concatenate([xs[k] + stencils[k][2] * stencils[k][0][o[k]] for o in offsets])
             for k in range(len(counts))
         ]
-        net = nets[module.FIELDS.index(field)]
+        net = nets[field]
         values = fw.numpy(fw.field(net, [fw.array(s) for s in shifted])).reshape(len(offsets), -1)
         weights = np.array(
             [np.prod([stencils[k][1][o[k]] for k in range(len(counts))]) for o in offsets]
@@ -305,17 +321,20 @@ class _Torch:
 
         return model
 
-    def point_derivatives(self, nets, module, xs) -> dict[str, np.ndarray]:
-        """One point at a time: scalar leaves, nested torch.autograd.grad along CHAIN."""
+    def point_derivatives(self, nets, derivatives, xs) -> dict[str, np.ndarray]:
+        """One point at a time: scalar leaves, nested torch.autograd.grad along each path."""
         torch = self.torch
-        result = {name: np.zeros(xs.shape[1]) for name in module.DERIVATIVES}
+        result = {name: np.zeros(xs.shape[1]) for name in derivatives}
         for i in range(xs.shape[1]):
             leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs[:, i]]
-            values = {"": [self.field(net, leaves) for net in nets]}
-            for suffix, (parent, k) in module.CHAIN.items():  # parents come first
-                values[suffix] = [self._grad(v, leaves[k]) for v in values[parent]]
-            for name, (field, suffix) in module.DERIVATIVES.items():
-                result[name][i] = float(values[suffix][module.FIELDS.index(field)].detach())
+            values = {(f, ()): self.field(net, leaves) for f, net in enumerate(nets)}
+            for name, (f, path) in derivatives.items():
+                for n in range(1, len(path) + 1):  # shared prefixes are computed once
+                    if (f, path[:n]) not in values:
+                        values[f, path[:n]] = self._grad(
+                            values[f, path[: n - 1]], leaves[path[n - 1]]
+                        )
+                result[name][i] = float(values[f, path].detach())
         return result
 
     def _grad(self, value, leaf):
@@ -357,23 +376,23 @@ class _Jax:
 
         return model
 
-    def point_derivatives(self, nets, module, xs) -> dict[str, np.ndarray]:
-        """jax.grad of per-point scalar functions, nested along CHAIN; vmapped and jitted."""
+    def point_derivatives(self, nets, derivatives, xs) -> dict[str, np.ndarray]:
+        """jax.grad of per-point scalar functions, nested along each path; vmapped, jitted."""
         functions = {}
         for f, net in enumerate(nets):
 
             def scalar(*point, net=net):
                 return self.field(net, [self.jnp.reshape(p, (1,)) for p in point])[0]
 
-            functions[f, ""] = scalar
-            for suffix, (parent, k) in module.CHAIN.items():  # parents come first
-                functions[f, suffix] = self.jax.grad(functions[f, parent], argnums=k)
+            functions[f, ()] = scalar
+        for f, path in derivatives.values():
+            for n in range(1, len(path) + 1):
+                if (f, path[:n]) not in functions:
+                    parent = functions[f, path[: n - 1]]
+                    functions[f, path[:n]] = self.jax.grad(parent, argnums=path[n - 1])
 
         def at_point(*point):
-            return {
-                name: functions[module.FIELDS.index(field), suffix](*point)
-                for name, (field, suffix) in module.DERIVATIVES.items()
-            }
+            return {name: functions[f, path](*point) for name, (f, path) in derivatives.items()}
 
         values = self.jax.jit(self.jax.vmap(at_point))(*(self.array(x) for x in xs))
         return {name: np.asarray(v, dtype=np.float64) for name, v in values.items()}

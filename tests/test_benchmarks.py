@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from benchmarks import handwritten, models
-from benchmarks.cases import HEADLINE_METHODS, QUICK, problems, suite
+from benchmarks.cases import HEADLINE_METHODS, QUICK, pair_groups, problems, suite
 from benchmarks.report import METHOD_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent

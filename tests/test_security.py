@@ -4,22 +4,24 @@ Three kinds of check:
 
 - hostile files (Python builtins and keywords as names, dunders, look-alike letters,
   quotes, backticks, very long names) either raise PDEError or compile to a module that
-  passes :func:`assert_safe_module`: an `ast` scan in which every identifier is a declared
-  user name, a name derived from one (``u_xx``, ``eq_name``, ``_s0``) or one the code
-  generator itself writes (learned from a reference file with innocuous names), user names
-  appear only as locals of the equation functions they are parameters of, every string
-  constant is either generator text or made of validated names, and docstrings contain
-  only the reference's words plus declared names and numbers;
+  passes :func:`assert_safe_module`, an `ast` check by structure: everything but the
+  header, the tables and the equation functions is identical to the module generated
+  from a reference file with innocuous names (it is generator text); the tables are
+  literals equal to the plan's names; each equation function takes the plan's names and
+  computes with only its parameters, its ``_sN`` temporaries, int/float literals,
+  operators and functions of ``torch``/``jnp``/``math``; docstrings hold only the
+  reference's words, declared names, derivative spellings and numbers;
 - a static scan of ``pdecomp/`` and ``backends/`` for calls that evaluate text (``eval``,
   ``exec``, ``sympify``, ``parse_expr``, ``lambdify``, ...);
-- a dynamic check: with ``eval``/``exec`` on strings and SymPy's ``parse_expr`` made to
-  fail, loading and compiling hostile files still works.
+- a dynamic check: with ``eval``/``exec`` recording their text and SymPy's
+  ``parse_expr`` refusing, loading and compiling hostile files never evaluates their text.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import re
 from functools import cache
 from pathlib import Path
@@ -49,27 +51,26 @@ eq dq: atan(uq) + uq^(1/3) = 0
 """
 MINIMAL = "coords xq\nfields uq\neq aq: uq = 1\n"  # no derivatives, params or inputs
 REFERENCE_USER = {"referenceq", "xq", "tq", "uq", "vq", "nuq", "kq", "fq", "gq"}
-REFERENCE_USER |= {"aq", "bq", "cq", "dq"}
+REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq"}
 EVALUATORS = {"eval", "exec", "compile", "__import__", "open", "input", "breakpoint"}
-_DERIVED = re.compile(r"_s\d+")  # sympy.cse temporaries
+TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "EQUATIONS")
+MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
+_TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
 
-def _identifiers(tree: ast.AST) -> list[tuple[str, ast.AST]]:
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            found.append((node.id, node))
-        elif isinstance(node, ast.arg):
-            found.append((node.arg, node))
-        elif isinstance(node, ast.Attribute):
-            found.append((node.attr, node))
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            found.append((node.name, node))
-        elif isinstance(node, ast.alias):
-            found += [(n, node) for n in (node.name, node.asname) if n]
-        elif isinstance(node, ast.keyword) and node.arg:
-            found.append((node.arg, node))
-    return found
+def _split(tree: ast.Module) -> dict[str, list]:
+    """The module's top-level statements by role: imports, tables, equations, the rest."""
+    parts = {"imports": [], "tables": [], "equations": [], "rest": []}
+    for node in tree.body[1:]:  # body[0] is the module docstring
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            parts["imports"].append(node)
+        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in TABLES:
+            parts["tables"].append(node)
+        elif isinstance(node, ast.FunctionDef) and node.name.startswith("eq_"):
+            parts["equations"].append(node)
+        else:
+            parts["rest"].append(node)
+    return parts
 
 
 def _docstrings(tree: ast.Module) -> list[str]:
@@ -77,23 +78,13 @@ def _docstrings(tree: ast.Module) -> list[str]:
     return [d for d in (ast.get_docstring(n, clean=False) for n in nodes) if d]
 
 
-def _strings(tree: ast.Module) -> set[str]:
-    docs = {id(n.body[0].value) for n in [tree, *ast.walk(tree)] if _has_docstring(n)}
-    return {
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
-    }
-
-
-def _has_docstring(node) -> bool:
-    return (
-        isinstance(node, ast.Module | ast.FunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-        and isinstance(node.body[0].value.value, str)
-    )
+def _without_docstrings(node: ast.AST) -> str:
+    """ast.dump with every function docstring blanked (they are checked word by word)."""
+    node = ast.parse(ast.unparse(node))
+    for function in ast.walk(node):
+        if isinstance(function, ast.FunctionDef) and ast.get_docstring(function) is not None:
+            function.body[0] = ast.Expr(ast.Constant(""))
+    return ast.dump(node)
 
 
 def _words(text: str) -> set[str]:
@@ -101,68 +92,106 @@ def _words(text: str) -> set[str]:
 
 
 @cache
-def _generator_vocabulary(backend: str, method: str) -> tuple[frozenset, frozenset, frozenset]:
-    """Identifiers, strings and docstring words the generator writes on its own."""
-    names, strings, words = set(), set(), set()
+def _reference(backend: str, method: str) -> tuple[list[str], set[str], set[str]]:
+    """The generator's own text: the rest of the module, its imports, its docstring words."""
+    rests, imports, words = [], set(), set()
     for text in (REFERENCE, MINIMAL):
         pde = pdecomp.compile(pdecomp.loads(text, "reference.pde"), backend, method)
         tree = ast.parse(pde.source)
-        user = REFERENCE_USER | set(pde.plan.derivatives) | {f"eq_{n}q" for n in "abcd"}
-        names |= {n for n, _ in _identifiers(tree)} - user
-        strings |= _strings(tree) - user - {s for _, s in pde.plan.derivatives.values()}
+        parts = _split(tree)
+        rests.append([_without_docstrings(n) for n in parts["rest"]])
+        imports |= {ast.unparse(n) for n in parts["imports"]}
+        user = REFERENCE_USER | set(pde.plan.derivatives)
         words |= set().union(*map(_words, _docstrings(tree))) - user
-    assert not names & EVALUATORS, names & EVALUATORS
-    return frozenset(names), frozenset(strings), frozenset(words)
+    assert rests[0] == rests[1], "the generator's fixed text depends on the file"
+    return rests[0], imports, words
 
 
 def assert_safe_module(pde) -> None:
     """The generated module holds user text only as validated names and numbers."""
     system, plan = pde.system, pde.plan
-    fixed_names, fixed_strings, fixed_words = _generator_vocabulary(pde.backend, pde.method)
-    user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
-    user |= set(system.lets) | set(system.equations) | {system.name}
-    suffixes = {node.suffix for node in plan.chain}
-    derived = set(plan.derivatives) | {f"eq_{name}" for name in system.equations}
+    rest, imports, words = _reference(pde.backend, pde.method)
     tree = ast.parse(pde.source)
-
-    for name, _ in _identifiers(tree):
-        known = name in fixed_names or name in user or name in derived
-        assert known or _DERIVED.fullmatch(name), f"unexpected identifier {name!r}"
-    _assert_user_names_are_locals(tree, (user | set(plan.derivatives)) - fixed_names)
-
-    for text in _strings(tree):
-        made_of_names = text in user or text in derived or text in suffixes
-        assert text in fixed_strings or made_of_names, f"unexpected string {text!r}"
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant):
-            assert not isinstance(node.value, complex | bytes), f"constant {node.value!r}"
+    parts = _split(tree)
+    assert [_without_docstrings(n) for n in parts["rest"]] == rest, "unexpected statement"
+    assert {ast.unparse(n) for n in parts["imports"]} <= imports, "unexpected import"
+    _assert_tables(parts["tables"], plan)
+    assert [f.name for f in parts["equations"]] == [f"eq_{e.name}" for e in plan.equations]
+    for function, equation in zip(parts["equations"], plan.equations, strict=True):
+        _assert_equation(function, equation.args)
+    user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
+    user |= set(system.lets) | set(system.equations) | {system.name} | set(plan.derivatives)
     source_name = Path(system.file).name  # written in the header: safe only if plain
     plain = _words(source_name) if re.fullmatch(r"[A-Za-z0-9_.<>-]+", source_name) else set()
     for doc in _docstrings(tree):
-        for word in _words(doc) - fixed_words - user - derived - plain:
-            shorthand = word.startswith("d") or "_" in word  # dxx(...), u_xt as written
-            assert shorthand and re.fullmatch(r"[A-Za-z0-9_]+", word), f"docstring word {word!r}"
-        assert '"""' not in doc and "\\" not in doc
+        assert '"""' not in doc and "\\" not in doc, repr(doc)
         assert all(c.isprintable() or c == "\n" for c in doc), repr(doc)
+        for word in _words(doc) - words - user - plain:
+            spelling = word.startswith("d") or "_" in word  # dxx(...), u_xt as written
+            assert spelling and re.fullmatch(r"[A-Za-z0-9_]+", word), f"docstring word {word!r}"
 
 
-def _assert_user_names_are_locals(tree: ast.Module, names: set[str]) -> None:
-    """A user name is read only inside an equation function that takes it as a parameter."""
-    allowed: set[int] = set()
-    for function in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
-        params = {a.arg for a in function.args.args}
-        if function.name.startswith("eq_"):
-            allowed |= {
-                id(n)
-                for n in ast.walk(function)
-                if isinstance(n, ast.Name) and (n.id in params or _DERIVED.fullmatch(n.id))
-            }
-            allowed |= {id(a) for a in function.args.args}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name | ast.arg):
-            name = node.id if isinstance(node, ast.Name) else node.arg
-            if name in names:
-                assert id(node) in allowed, f"user name {name!r} outside its equation function"
+def _assert_tables(tables: list[ast.Assign], plan) -> None:
+    system = plan.system
+    parents = {n.index: n.suffix for n in plan.chain}
+    expected = {
+        "COORDS": system.coords,
+        "FIELDS": system.fields,
+        "INPUTS": system.inputs,
+        "CHAIN": {n.suffix: (parents.get(n.parent, ""), n.coord) for n in plan.chain},
+        "DERIVATIVES": plan.derivatives,
+    }
+    found = {t.targets[0].id: t.value for t in tables}
+    assert sorted(found) == sorted(TABLES), sorted(found)
+    for name, value in expected.items():
+        assert ast.literal_eval(found[name]) == value, name
+    params = found["PARAMS"]
+    assert [ast.literal_eval(k) for k in params.keys] == [p.name for p in system.params], "PARAMS"
+    for value in params.values:
+        _assert_arithmetic(value, names=set())
+    equations = found["EQUATIONS"]
+    keys = [ast.literal_eval(k) for k in equations.keys]
+    assert keys == [e.name for e in plan.equations], "EQUATIONS"
+    for value, equation in zip(equations.values, plan.equations, strict=True):
+        function, args = value.elts
+        assert function.id == f"eq_{equation.name}", "EQUATIONS"
+        assert ast.literal_eval(args) == equation.args, "EQUATIONS"
+
+
+def _assert_equation(function: ast.FunctionDef, args: tuple[str, ...]) -> None:
+    """Parameters are the planned names; the body assigns temporaries and returns."""
+    assert [a.arg for a in function.args.args] == list(args)
+    a = function.args
+    assert not (a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs)
+    names = set(args)
+    for statement in function.body[1:]:  # body[0] is the docstring
+        if isinstance(statement, ast.Assign):
+            (target,) = statement.targets
+            assert _TEMPORARY.fullmatch(target.id), ast.unparse(statement)
+            _assert_arithmetic(statement.value, names)
+            names.add(target.id)
+        else:
+            assert isinstance(statement, ast.Return), ast.unparse(statement)
+            _assert_arithmetic(statement.value, names)
+
+
+def _assert_arithmetic(node: ast.expr, names: set[str]) -> None:
+    """Only ``names``, int/float literals, operators and library functions/constants."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            assert child.id in names or child.id in MODULES, f"unexpected name {child.id!r}"
+        elif isinstance(child, ast.Constant):
+            assert type(child.value) in (int, float), f"unexpected constant {child.value!r}"
+        elif isinstance(child, ast.Attribute):
+            module = getattr(child.value, "id", None)
+            assert module in MODULES, ast.unparse(child)
+            assert hasattr(importlib.import_module(MODULES[module]), child.attr), child.attr
+        elif isinstance(child, ast.Call):
+            call = isinstance(child.func, ast.Attribute) and not child.keywords
+            assert call, f"unexpected call {ast.unparse(child)}"
+        else:
+            allowed = (ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load)
+            assert isinstance(child, allowed), f"unexpected {type(child).__name__}"
 
 
 HOSTILE = {
@@ -244,14 +273,20 @@ def test_hostile_text_is_refused(name):
 
 
 def test_the_scan_catches_user_text_outside_names():
-    """The scanner itself works: smuggled calls, strings and misplaced names fail it."""
-    pde = pdecomp.compile(pdecomp.loads("coords x\nfields u\neq e: u = 1"), "torch")
+    """The checker itself works: each smuggled piece of code or text fails it."""
+    pde = pdecomp.compile(pdecomp.loads("coords x\nfields u\nparams k = 2\neq e: u = k"), "torch")
     clean = pde.source
     smuggled = {
-        "unexpected identifier '__import__'": ("return u", "return __import__('os') or u"),
-        "unexpected string 'e; import os'": ('"e": (eq_e', '"e; import os": (eq_e'),
-        "user name 'x' outside": ('COORDS = ("x",)', "COORDS = (x,)"),
-        "docstring word": ('"""e: u = 1"""', '"""e: u = 1; import os"""'),
+        "unexpected call __import__('os')": ("return -k + u", "return __import__('os') + u"),
+        "unexpected name 'print'": ("return -k + u", "return torch.sin(print) + u"),
+        "unexpected constant 'os'": ("return -k + u", "return 'os' + u"),
+        "unexpected constant 1j": ("return -k + u", "return 1j + u"),
+        "EQUATIONS": ('"e": (eq_e', '"e; import os": (eq_e'),
+        "COORDS": ('COORDS = ("x",)', 'COORDS = ("x", "os")'),
+        "unexpected constant 'k'": ('"k": 2', '"k": "k"'),
+        "unexpected statement": ("\n\n\nEQUATIONS", "\n\n\nx = 1\nEQUATIONS"),
+        "unexpected import": ("import torch", "import torch\nimport os"),
+        "docstring word": ('"""e: u = k"""', '"""e: u = k; import os"""'),
     }
     for message, (old, new) in smuggled.items():
         assert old in clean, old
@@ -337,7 +372,9 @@ def test_templates_of_generated_code_evaluate_no_text():
     for backend in BACKENDS:
         module = pdecomp.backends.get(backend)
         for template in [module.runtime, *module.methods.values()]:
-            names = {n for n, _ in _identifiers(ast.parse(template))}
+            tree = ast.parse(template)
+            names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
             assert not names & (EVALUATORS | FORBIDDEN_CALLS), names & EVALUATORS
 
 
@@ -368,6 +405,7 @@ def test_loading_and_compiling_never_evaluates_text(monkeypatch):
     monkeypatch.setattr(builtins, "eval", recording(builtins.eval))
     monkeypatch.setattr(builtins, "exec", recording(builtins.exec))
     monkeypatch.setattr(sympy_parser, "parse_expr", refuse)
+    assert builtins.eval("1 + 1") == 2 and evaluated == ["1 + 1"]  # the guard records
     for text in [CANARY, *HOSTILE.values(), REFERENCE]:
         system = pdecomp.loads(text)
         for backend in BACKENDS:

@@ -4,11 +4,13 @@
 #   mu lap(u) - p_x = 0,   mu lap(v) - p_y = 0,   u_x + v_y = 0,   (x, y) in [0, 1]^2,
 #   u = ulid(x), v = 0 on the lid y = 1;   u = v = 0 on the other three walls.
 #
-# examples/train_operator.py enforces the wall and lid velocities exactly
-# (u = y ulid(x) + x (1 - x) y (1 - y) F_u, v = x (1 - x) y (1 - y) F_v, with ulid(0) =
-# ulid(1) = 0), so the three field equations are trained; `lid`, `wallu` and `wallv`
-# state the boundary conditions and the tests evaluate them on the walls. The pressure is
-# defined up to a constant: predictions and references are compared at zero mean.
+# examples/train_operator.py enforces the wall and lid velocities exactly: its lid
+# profiles vanish with zero slope at both corners, psi = ulid(x) y^2 (y - 1) is a stream
+# function with exactly these velocities on the walls, and u = psi_y + b F_u,
+# v = -psi_x + b F_v with b = 16 x (1 - x) y (1 - y), p = 10 F_p. The three field
+# equations are trained; `lid`, `wallu` and `wallv` state the boundary conditions and the
+# tests evaluate them on the walls. The pressure is defined up to a constant: predictions
+# and references are compared at zero mean.
 pde stokes
 
 coords x, y
