@@ -2,9 +2,9 @@
 
 Input: ``{"cases": [...], "paired": [...]}`` (records of :mod:`benchmarks.measure`: the
 case's fields plus its metrics), the run's sizes and a line describing the machine.
-Output: ``headline.md``, ``problems.md``, ``sweeps.md``, ``taylor.md`` and
-``sweep-*.png`` in the output folder (prefix ``gpu-`` in the GPU mode). Rows whose case
-failed show the failure instead of numbers.
+Output: ``headline.md``, ``problems.md`` and ``taylor.md`` (here), ``sweeps.md`` and
+``sweep-*.png`` (:mod:`benchmarks.sweeps`), in the output folder (prefix ``gpu-`` in the
+GPU mode). Rows whose case failed show the failure instead of numbers.
 
 Time is the step's CPU time (this process, all threads; one compute thread) on a CPU,
 which a shared machine's load barely moves, and wall time on a GPU. Two kinds: *fresh*
@@ -19,8 +19,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.cases import COMPILED, HEADLINE_METHODS, Sizes
+from benchmarks.sweeps import plot_sweeps, sweeps
+from benchmarks.tables import (
+    fmt,
+    fmt_ratio,
+    memory_bytes,
+    mib,
+    ratio,
+    status_note,
+    step_unit,
+    table,
+    time_ms,
+    wall_ms,
+)
 
-MIB = 2**20
 PROBLEM_METHODS = COMPILED + ("zcs-taylor", "deepxde", "floor")
 METHOD_NAMES = {
     "zcs": "zcs (pdecomp)",
@@ -57,67 +69,10 @@ class Results:
         return self.paired.get((problem, backend, method, m, n))
 
 
-def memory_bytes(record: dict | None):
-    """The memory metric of a record: CUDA peak, torch saved tensors or JAX temp bytes."""
-    if record is None or record.get("status") != "ok":
-        return None
-    for key in ("cuda_peak_bytes", "graph_bytes", "temp_bytes"):
-        if record.get(key) is not None:
-            return record[key]
-    return None
-
-
-def time_ms(record: dict | None):
-    """The step time of a record: CPU time on a CPU, wall time on a GPU."""
-    if record is None or record.get("status") != "ok":
-        return None
-    return record["time_ms"] if record.get("device") == "cuda" else record.get("cpu_ms")
-
-
-def wall_ms(record: dict | None):
-    ok = record is not None and record.get("status") == "ok"
-    return record["time_ms"] if ok else None
-
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
-
-
-def fmt(value, digits: int = 3) -> str:
-    """A number to ``digits`` significant digits, or a dash."""
-    if value is None:
-        return "–"
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    return f"{float(text):,.0f}" if "e" in text else text
-
-
-def fmt_ratio(value) -> str:
-    return "–" if value is None else (f"{value:.2f}×" if value < 10 else f"{value:.0f}×")
-
-
-def status_note(record: dict | None) -> str:
-    if record is None:
-        return "not run"
-    status = record.get("status", "missing")
-    return "" if status == "ok" else status.replace("|", "/").replace("\n", " ")
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def memory_label(backend: str, device: str) -> str:
     if device == "cuda":
         return "CUDA peak" if backend == "torch" else "XLA temp"
     return "saved tensors" if backend == "torch" else "XLA temp"
-
-
-def _mib(value):
-    return None if value is None else value / MIB
 
 
 def _resolved(record: dict | None, method: str) -> str:
@@ -149,9 +104,9 @@ def headline_rows(results: Results, sizes: Sizes, device: str) -> list[list[str]
                     fmt(paired),
                     fmt_ratio(ratio(paired, paired_zcs)),
                     fmt(wall_ms(r)),
-                    f"{fmt(_mib(memory_bytes(r)))} ({memory_label(backend, device)})",
+                    f"{fmt(mib(memory_bytes(r)))} ({memory_label(backend, device)})",
                     fmt_ratio(ratio(memory_bytes(r), memory_bytes(zcs))),
-                    fmt(_mib(r.get("peak_rss_bytes"))) if ok else "–",
+                    fmt(mib(r.get("peak_rss_bytes"))) if ok else "–",
                     fmt(r.get("codegen_s"), 2) if ok else "–",
                     fmt(compile_s, 2) if ok and backend == "jax" else "–",
                     status_note(r),
@@ -218,10 +173,6 @@ def _metric(record, metric: str):
     return time_ms(record) if metric == "time" else memory_bytes(record)
 
 
-def step_unit(device: str) -> str:
-    return "wall ms" if device == "cuda" else "CPU ms"
-
-
 def headline(results: Results, sizes: Sizes, machine: str, device: str) -> str:
     m, n = sizes.headline
     unit = step_unit(device)
@@ -284,7 +235,7 @@ def problems_table(results: Results, sizes: Sizes, machine: str, device: str) ->
                 size,
                 fmt(time_ms(r)),
                 fmt_ratio(ratio(time_ms(r), time_ms(zcs))),
-                f"{fmt(_mib(memory_bytes(r)))} ({memory_label(r['backend'], device)})",
+                f"{fmt(mib(memory_bytes(r)))} ({memory_label(r['backend'], device)})",
                 fmt_ratio(ratio(memory_bytes(r), memory_bytes(zcs))),
                 status_note(r),
             ]
@@ -299,98 +250,6 @@ def problems_table(results: Results, sizes: Sizes, machine: str, device: str) ->
     )
     parts = ["# The paper problems, every method", machine, intro, table(header, rows)]
     return "\n\n".join(parts) + "\n"
-
-
-# ---- sweeps -----------------------------------------------------------------------
-
-SWEEP_TITLES = {
-    "sweep-M": ("M (functions)", "reaction-diffusion, N={n} points"),
-    "sweep-N": ("N (points)", "reaction-diffusion, M={m} functions"),
-    "sweep-order": ("derivative order k", "d(u, x, k) = 0, M={om} × N={on}"),
-}
-
-
-def sweep_series(records: list[dict], group: str, sizes: Sizes) -> dict:
-    """{(backend, method): [(x, time_ms, memory_bytes)]} for one sweep."""
-    series: dict[tuple, list] = {}
-    for r in records:
-        x = _sweep_x(r, group, sizes)
-        if x is not None:
-            series.setdefault((r["backend"], r["method"]), []).append(
-                (x, time_ms(r), memory_bytes(r))
-            )
-    return {k: sorted(v) for k, v in series.items()}
-
-
-def _sweep_x(r: dict, group: str, sizes: Sizes):
-    m_fixed, n_fixed = sizes.sweep_fixed
-    if group == "sweep-M" and r["problem"] == "reaction_diffusion" and r["N"] == n_fixed:
-        return r["M"] if r["M"] in sizes.sweep_m else None
-    if group == "sweep-N" and r["problem"] == "reaction_diffusion" and r["M"] == m_fixed:
-        return r["N"] if r["N"] in sizes.sweep_n else None
-    if group == "sweep-order" and r["problem"].startswith("order"):
-        return int(r["problem"][5:]) if (r["M"], r["N"]) == sizes.order else None
-    return None
-
-
-def _setting(text: str, sizes: Sizes) -> str:
-    (m, n), (om, on) = sizes.sweep_fixed, sizes.order
-    return text.format(m=m, n=n, om=om, on=on)
-
-
-def sweeps(records: list[dict], sizes: Sizes, machine: str, device: str) -> str:
-    parts = ["# Scaling sweeps", machine, "Each case alone in a fresh subprocess."]
-    for group, (axis, setting) in SWEEP_TITLES.items():
-        series = sweep_series(records, group, sizes)
-        xs = sorted({x for points in series.values() for x, _, _ in points})
-        names = [f"{b} {method}" for b, method in series]
-        parts.append(f"## {axis}: {_setting(setting, sizes)} ({group}.png)")
-        for label, index, unit in ((f"step, {step_unit(device)}", 1, 1.0), ("memory, MiB", 2, MIB)):
-            rows = []
-            for x in xs:
-                row = [str(x)]
-                for points in series.values():
-                    value = next((p[index] for p in points if p[0] == x), None)
-                    row.append(fmt(None if value is None else value / unit))
-                rows.append(row)
-            parts += [label, table([axis] + names, rows)]
-    parts.append(
-        "Memory: torch = autograd saved tensors, JAX = XLA temp bytes (not the same "
-        "quantity; compare within a backend)."
-    )
-    return "\n\n".join(parts) + "\n"
-
-
-def plot_sweeps(records: list[dict], sizes: Sizes, out: Path, device: str) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    paths = []
-    for group, (axis, setting) in SWEEP_TITLES.items():
-        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-        for (backend, method), points in sweep_series(records, group, sizes).items():
-            style = "-" if backend == "torch" else "--"
-            for ax, index, unit in ((left, 1, 1.0), (right, 2, MIB)):
-                good = [(p[0], p[index] / unit) for p in points if p[index] is not None]
-                if good:
-                    ax.plot(*zip(*good), style, marker="o", label=f"{backend} {method}")
-        for ax, ylabel in ((left, f"step ({step_unit(device)})"), (right, "memory (MiB)")):
-            ax.set_xlabel(axis)
-            ax.set_ylabel(ylabel)
-            ax.set_yscale("log")
-            if group != "sweep-order":
-                ax.set_xscale("log")
-            ax.grid(True, which="both", alpha=0.3)
-        right.legend(fontsize=8)
-        figure.suptitle(f"{_setting(setting, sizes)} (memory: torch saved tensors, JAX temp)")
-        figure.tight_layout()
-        path = out / f"{'gpu-' if device == 'cuda' else ''}{group}.png"
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-        paths.append(path)
-    return paths
 
 
 # ---- fourth order, Taylor mode and the auto table ---------------------------------
@@ -419,7 +278,7 @@ def taylor(results: Results, sizes: Sizes, machine: str, device: str) -> str:
                     fmt_ratio(ratio(time_ms(r), time_ms(hand))),
                     fmt(paired),
                     fmt_ratio(ratio(paired, paired_hand)),
-                    fmt(_mib(memory_bytes(r))),
+                    fmt(mib(memory_bytes(r))),
                     status_note(r),
                 ]
             )

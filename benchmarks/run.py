@@ -34,8 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--timeout", type=float, default=CASE_TIMEOUT_S, help="seconds per case")
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="JSON",
+        help="only redraw the tables from a results.json",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.report_only:
+        results = json.loads(args.report_only.read_text(encoding="utf-8"))
+        for path in report.write_all(results, sizes, args.out, results["machine"], args.device):
+            print(f"wrote {path}")
+        return 0
     cases = suite(sizes)
     start = time.perf_counter()
     if args.quick:
@@ -49,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
     prefix = "gpu-" if args.device == "cuda" else ""
-    results = {"cases": records, "paired": paired}
+    machine = describe_machine(args.device, args.quick, elapsed, len(cases), len(paired))
+    results = {"cases": records, "paired": paired, "machine": machine}
     (args.out / f"{prefix}results.json").write_text(
         json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    machine = describe_machine(args.device, args.quick, elapsed, len(cases), len(paired))
     for path in report.write_all(results, sizes, args.out, machine, args.device):
         print(f"wrote {path}")
     return 0

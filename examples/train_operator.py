@@ -21,6 +21,7 @@ trained weights (``model.pt`` for torch, ``params.npz`` for JAX).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -78,13 +79,19 @@ class Problem:
     name = ""
     fields = ("u",)
     equations = {"": 1.0}  # the equations trained (interior residuals) and their weights
-    defaults = {}  # Config values that suit this problem (command-line flags override them)
+    # Config values of the full run in docs/operator-learning.md (flags override them)
+    defaults = {}
     n_features = 2
     features = None  # trunk features, see examples/deeponet.py
 
     @property
     def pde_file(self) -> Path:
         return PROBLEM_DIR / f"{self.name}.pde"
+
+    @functools.cached_property
+    def params(self) -> dict:
+        """The parameters' defaults in the `.pde` file (the reference solvers use them too)."""
+        return {p.name: float(p.default) for p in pdecomp.load(self.pde_file).params}
 
     def sample(self, n: int, seed: int) -> dict:
         raise NotImplementedError
@@ -105,6 +112,7 @@ class ReactionDiffusion(Problem):
     """``u_t = D u_xx + k u^2 + f(x)``; u = 4 x (1 - x) t * net, f a GRF (l = 0.2)."""
 
     name, equations = "reaction_diffusion", {"rd": 1.0}
+    defaults = {"steps": 7000, "m": 32, "n": 1000}
     grid = np.linspace(0.0, 1.0, 201)  # f is sampled here; sensors: every 2nd node
 
     def features(self, xp, x, t):
@@ -125,7 +133,12 @@ class ReactionDiffusion(Problem):
 
     def evaluation(self, funcs):
         t = np.linspace(0.0, 1.0, 101)
-        ref = np.stack([solve_reaction_diffusion(f, self.grid, t) for f in funcs["f"]])
+        ref = np.stack(
+            [
+                solve_reaction_diffusion(f, self.grid, t, self.params["D"], self.params["k"])
+                for f in funcs["f"]
+            ]
+        )
         ref = ref[:, ::2, ::4]  # (n, 51 times, 51 points)
         xg, tg = np.meshgrid(self.grid[::4], t[::2])
         coords = (xg.ravel(), tg.ravel())
@@ -140,6 +153,7 @@ class Burgers(Problem):
     """
 
     name, equations = "burgers", {"burgers": 1.0}
+    defaults = {"steps": 6000, "m": 32, "n": 1000}
     harmonics = (1, 2, 3)  # trunk features cos/sin(2 pi j x)
     n_features = 2 * len(harmonics) + 1
     modes = np.arange(1, 9)
@@ -184,7 +198,7 @@ class Burgers(Problem):
         for m in range(len(funcs["sensors"])):
             one = {key: value[m : m + 1] for key, value in funcs.items()}
             u0 = self.initial(one, self.grid)[0]
-            ref.append(solve_burgers(u0, self.grid, t, nu=0.01, nx_internal=512)[:, ::2])
+            ref.append(solve_burgers(u0, self.grid, t, self.params["nu"], nx_internal=512)[:, ::2])
         xg, tg = np.meshgrid(self.grid[::2], t)
         ref = np.stack(ref).reshape(len(ref), 1, -1)
         return Evaluation((xg.ravel(), tg.ravel()), ref, xg.shape, (0, 1, 0, 1), ("x", "t"))
@@ -198,6 +212,7 @@ class Plate(Problem):
     """
 
     name, equations, fields = "plate", {"plate": 1.0}, ("w",)
+    defaults = {"steps": 3000, "m": 16, "n": 250, "width": 32, "lr": 3e-3}
     modes = np.arange(1, 5)
     sensors = np.linspace(0.0, 1.0, 12)[1:-1]
 
@@ -225,7 +240,7 @@ class Plate(Problem):
 
     def constrain(self, xp, raw, coords, funcs):
         x, y = coords
-        return xp.sin(math.pi * x) * xp.sin(math.pi * y) * raw / (4 * math.pi**4)
+        return xp.sin(math.pi * x) * xp.sin(math.pi * y) * raw / (4 * math.pi**4 * self.params["D"])
 
     def evaluation(self, funcs):
         grid = np.linspace(0.0, 1.0, 41)
@@ -234,6 +249,7 @@ class Plate(Problem):
                 lambda x, y, c=c: self.load(c[None], x.ravel(), y.ravel()).reshape(x.shape),
                 grid,
                 grid,
+                D=self.params["D"],
                 n_terms=8,
             )
             for c in funcs["coef"]
@@ -258,7 +274,7 @@ class Stokes(Problem):
     # second derivatives of a flow with wavenumbers up to 4 pi make the momentum residuals
     # ~10 times the continuity residual: weighting their squares by 0.01 balances them
     equations = {"momentumx": 0.01, "momentumy": 0.01, "continuity": 1.0}
-    defaults = {"lr": 1e-2}
+    defaults = {"steps": 7000, "m": 16, "n": 500, "lr": 1e-2}
     modes = np.arange(1, 4)
     sensors = np.linspace(0.0, 1.0, 34)[1:-1]
 
@@ -295,7 +311,7 @@ class Stokes(Problem):
         grid = np.linspace(0.0, 1.0, 65)
         ref = []
         for coef in funcs["sin"]:
-            _, _, u, v, p = solve_stokes_cavity(self.lid(coef, grid))
+            _, _, u, v, p = solve_stokes_cavity(self.lid(coef, grid), mu=self.params["mu"])
             ref.append(np.stack([u, v, p])[:, ::2, ::2].reshape(3, -1))
         xg, yg = np.meshgrid(grid[::2], grid[::2])
         return Evaluation(
@@ -330,21 +346,26 @@ def learning_rate(cfg: Config, step: int) -> float:
     return cfg.lr * FINAL_LR_RATIO ** (step / max(cfg.steps - 1, 1))
 
 
+def network_sizes(problem: Problem, cfg: Config) -> dict:
+    """The DeepONet's constructor arguments (shared by the torch and JAX networks)."""
+    hidden = (cfg.width,) * cfg.depth
+    return {
+        "n_sensors": problem.sample(1, 0)["sensors"].shape[1],
+        "n_features": problem.n_features,
+        "branch": hidden,
+        "trunk": hidden,
+        "width": cfg.width,
+        "n_fields": len(problem.fields),
+        "features": problem.features,
+    }
+
+
 def build_torch_net(problem: Problem, cfg: Config, seed: int):
+    """The torch DeepONet, initialised from ``seed`` (the JAX run copies these weights)."""
     import torch
 
     torch.manual_seed(seed)
-    hidden = (cfg.width,) * cfg.depth
-    n_sensors = problem.sample(1, 0)["sensors"].shape[1]
-    return TorchDeepONet(
-        n_sensors,
-        problem.n_features,
-        hidden,
-        hidden,
-        cfg.width,
-        len(problem.fields),
-        problem.features,
-    )
+    return TorchDeepONet(**network_sizes(problem, cfg))
 
 
 def _backend_funcs(problem: Problem, funcs: dict, array) -> dict:
@@ -489,17 +510,7 @@ def train_jax(problem: Problem, cfg: Config, pde, recorder: Recorder, out: Path)
     import jax.numpy as jnp
 
     dtype = jnp.float32
-    n_sensors = problem.sample(1, 0)["sensors"].shape[1]
-    hidden = (cfg.width,) * cfg.depth
-    net = JaxDeepONet(
-        n_sensors,
-        problem.n_features,
-        hidden,
-        hidden,
-        cfg.width,
-        len(problem.fields),
-        problem.features,
-    )
+    net = JaxDeepONet(**network_sizes(problem, cfg))
     params = torch_to_jax(build_torch_net(problem, cfg, cfg.seed), dtype=dtype)
     zeros = jax.tree.map(jnp.zeros_like, params)
     state = (zeros, zeros, jnp.zeros((), dtype))

@@ -125,6 +125,8 @@ def verify(
     """Compile ``source`` and compare its residuals with per-point autograd and FD."""
     if method not in METHODS:
         raise ValueError(f"verify needs a pointwise method; methods: {', '.join(METHODS)}")
+    if points < 1:
+        raise ValueError(f"verify needs at least one point, got points={points}")
     pde = pipeline.compile(source, backend=backend, method=method)
     return verify_compiled(pde, points=points, seed=seed)
 
