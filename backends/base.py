@@ -17,6 +17,7 @@ Emitters print text and never import torch or jax.
 from __future__ import annotations
 
 import abc
+import re
 import textwrap
 
 import sympy
@@ -228,7 +229,7 @@ class Backend(abc.ABC):
     def _header(self, plan: Plan, method: str, source_name: str, version: str) -> str:
         system = plan.system
         lines = [
-            f'"""Residuals of the PDE system \'{system.name}\' from {source_name}.',
+            f'"""Residuals of the PDE system \'{system.name}\' from {_safe(source_name)}.',
             "",
             f"Compiled by pdecomp {version} for {self.name}. Derivatives by method '{method}':",
             *METHOD_DOCS[method].split("\n"),
@@ -306,6 +307,12 @@ RUNTIME_BANNER = (
     "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
 )
 ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
+
+
+def _safe(file_name: str) -> str:
+    """A file name as it may appear in the generated module: characters outside a plain
+    set (quotes, backslashes, newlines could end the docstring) become '?'."""
+    return re.sub(r"[^A-Za-z0-9_.+ -]", "?", file_name) or "?"
 
 
 def _parent_suffix(plan: Plan, node) -> str:

@@ -368,7 +368,7 @@ def build_torch_net(problem: Problem, cfg: Config, seed: int):
     return TorchDeepONet(**network_sizes(problem, cfg))
 
 
-def _backend_funcs(problem: Problem, funcs: dict, array) -> dict:
+def backend_funcs(problem: Problem, funcs: dict, array) -> dict:
     """The functions' arrays in the backend, plus the problem's mode numbers."""
     out = {key: array(value) for key, value in funcs.items()}
     if hasattr(problem, "modes"):
@@ -466,7 +466,7 @@ def train_torch(problem: Problem, cfg: Config, pde, recorder: Recorder, out: Pat
 
     for step in range(cfg.steps):
         funcs, coords, inputs = next(batches)
-        model = make_model(problem, torch, net, _backend_funcs(problem, funcs, tensor))
+        model = make_model(problem, torch, net, backend_funcs(problem, funcs, tensor))
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(cfg, step)
         optimizer.zero_grad()
@@ -478,7 +478,7 @@ def train_torch(problem: Problem, cfg: Config, pde, recorder: Recorder, out: Pat
     torch.save(net.state_dict(), out / "model.pt")
 
     def predict(funcs, coords):
-        model = make_model(problem, torch, net, _backend_funcs(problem, funcs, tensor))
+        model = make_model(problem, torch, net, backend_funcs(problem, funcs, tensor))
         with torch.no_grad():
             fields = model(*map(tensor, coords))
         fields = fields if isinstance(fields, tuple) else (fields,)
@@ -531,7 +531,7 @@ def train_jax(problem: Problem, cfg: Config, pde, recorder: Recorder, out: Path)
 
     for step in range(cfg.steps):
         funcs, coords, inputs = next(batches)
-        funcs = _backend_funcs(problem, funcs, array)
+        funcs = backend_funcs(problem, funcs, array)
         inputs = {key: array(value) for key, value in inputs.items()}
         lr = jnp.asarray(learning_rate(cfg, step), dtype)
         params, state, loss = train_step(
@@ -543,7 +543,7 @@ def train_jax(problem: Problem, cfg: Config, pde, recorder: Recorder, out: Path)
 
     def predict(funcs, coords):
         model = make_model(
-            problem, jnp, lambda *a: net.apply(params, *a), _backend_funcs(problem, funcs, array)
+            problem, jnp, lambda *a: net.apply(params, *a), backend_funcs(problem, funcs, array)
         )
         fields = model(*map(array, coords))
         fields = fields if isinstance(fields, tuple) else (fields,)
@@ -609,7 +609,7 @@ def parse_args(argv=None) -> Config:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("problem", choices=sorted(PROBLEMS))
     parser.add_argument("--backend", choices=("torch", "jax"), default="torch")
-    methods = ("zcs", "zcs-fwd", "funcloop", "datavect")
+    methods = tuple(m for m in pdecomp.METHODS if not m.startswith("fd"))  # not grid methods
     parser.add_argument("--method", choices=methods, default="zcs")
     for field in fields(Config):
         if isinstance(field.default, (int, float)):  # the numeric options

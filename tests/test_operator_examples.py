@@ -199,7 +199,7 @@ def untrained_model(problem_name, m=3):
     cfg = runner.Config(problem=problem_name, width=16, depth=2)
     net = runner.build_torch_net(problem, cfg, seed=3).double()
     funcs = problem.sample(m, seed=5)
-    bfuncs = runner._backend_funcs(problem, funcs, torch.as_tensor)
+    bfuncs = runner.backend_funcs(problem, funcs, torch.as_tensor)
     return runner.make_model(problem, torch, net, bfuncs), funcs
 
 
@@ -285,8 +285,9 @@ def test_datavect_matches_zcs(problem):
 
 # ---- end to end -------------------------------------------------------------------------
 
-TINY = ["--steps", "12", "--m", "4", "--n", "64", "--pool", "4", "--test", "2"]
-TINY += ["--width", "16", "--depth", "1", "--lr", "3e-3"]
+STEPS = 20
+TINY = ["--steps", str(STEPS), "--m", "4", "--n", "64", "--pool", "4", "--test", "2"]
+TINY += ["--width", "16", "--depth", "1"]  # the problem's default learning rate
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
@@ -304,7 +305,7 @@ def test_runner_end_to_end(tmp_path, problem):
         assert set(saved["rel_l2"]) == set(runner.PROBLEMS[problem].fields)
         assert all(np.isfinite(v) and v > 0 for v in saved["rel_l2"].values())
         loss = losses[backend] = np.array(saved["loss"])
-        assert loss.shape == (12,) and np.all(np.isfinite(loss))
-        assert loss[-3:].mean() < 0.85 * loss[:3].mean()  # training lowers the residual loss
+        assert loss.shape == (STEPS,) and np.all(np.isfinite(loss))
+        assert loss[-3:].mean() < 0.9 * loss[:3].mean()  # training lowers the residual loss
     # same initial weights, batches and Adam update: the backends train alike (float32)
     np.testing.assert_allclose(losses["jax"], losses["torch"], rtol=1e-3)

@@ -301,11 +301,6 @@ def test_the_scan_catches_user_text_outside_names():
             assert_safe_module(pde)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the file name reaches the module docstring unescaped (backends/base.py _header); "
-    "see the report of issue 8 for the proposed fix",
-)
 @pytest.mark.parametrize("name", ['a"""b.pde', "a\\N.pde", "a\\x.pde"])
 def test_hostile_file_names(tmp_path, name):
     path = tmp_path / name
