@@ -310,8 +310,11 @@ ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
 
 
 def _safe(file_name: str) -> str:
-    """A file name as it may appear in the generated module: characters outside a plain
-    set (quotes, backslashes, newlines could end the docstring) become '?'."""
+    """A file name as it may appear in the generated module's docstring.
+
+    Characters outside a plain set (quotes, backslashes, newlines could end the
+    docstring) become '?'.
+    """
     return re.sub(r"[^A-Za-z0-9_.+ -]", "?", file_name) or "?"
 
 
