@@ -3,9 +3,9 @@
     python examples/pinn_burgers.py [--steps 2000] [--points 2000] [--out examples/output]
 
 u_t + u u_x = nu u_xx on x in [-1, 1], t in [0, 1], u(x, 0) = -sin(pi x), u(+-1, t) = 0,
-nu = 0.01/pi. The boundary values are built into the network (a (1 - x^2) factor); the
-equations `burgers` (inside the domain) and `ic` (on t = 0) come from the compiled module,
-each evaluated at its own points. At the end the prediction is compared with an
+nu = 0.01/pi. The initial and boundary values are built into the network, so the loss is
+the mean square of the compiled `burgers` residual at random points inside the domain;
+the file's `ic` equation is evaluated at its own points (t = 0) as a check. At the end the prediction is compared with an
 independent spectral solution (examples/references/burgers.py) and a figure is written.
 """
 
@@ -28,7 +28,8 @@ sys.path.insert(0, str(HERE.parent))  # run as a script: make `examples.referenc
 
 
 class PINN(torch.nn.Module):
-    """u(x, t) = (1 - x^2) * MLP(x, t): zero on x = +-1 by construction."""
+    """u(x, t) = -sin(pi x) + t (1 - x^2) MLP(x, t): the initial and boundary values hold
+    by construction, so training needs only the PDE residual."""
 
     def __init__(self, width: int = 32, depth: int = 4):
         super().__init__()
@@ -40,7 +41,8 @@ class PINN(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         x, t = torch.broadcast_tensors(x, t)
-        return (1 - x**2) * self.net(torch.stack([x, t], dim=-1))[..., 0]
+        correction = t * (1 - x**2) * self.net(torch.stack([x, t], dim=-1))[..., 0]
+        return -torch.sin(torch.pi * x) + correction
 
 
 def reference_solution(x: np.ndarray, t: np.ndarray, nu: float) -> np.ndarray:
@@ -60,14 +62,18 @@ def reference_solution(x: np.ndarray, t: np.ndarray, nu: float) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--points", type=int, default=2000, help="collocation points per step")
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--method", default="zcs", choices=pdecomp.METHODS)
     parser.add_argument("--out", type=Path, default=HERE / "output")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (1 is fastest for this size)"
+    )
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 
     pde = pdecomp.compile(HERE / "burgers.pde", backend="torch", method=args.method)
@@ -84,8 +90,8 @@ def main(argv: list[str] | None = None) -> dict:
         t = torch.rand(args.points)
         x0 = torch.rand(256) * 2 - 1
         loss_pde = pde.residual("burgers", model, x, t).pow(2).mean()
-        loss_ic = pde.residual("ic", model, x0, torch.zeros_like(x0)).pow(2).mean()
-        loss = loss_pde + 10 * loss_ic
+        loss_ic = pde.residual("ic", model, x0, torch.zeros_like(x0)).detach().pow(2).mean()
+        loss = loss_pde  # `ic` holds by construction: its residual is only recorded
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
