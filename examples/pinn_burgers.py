@@ -5,8 +5,9 @@
 u_t + u u_x = nu u_xx on x in [-1, 1], t in [0, 1], u(x, 0) = -sin(pi x), u(+-1, t) = 0,
 nu = 0.01/pi. The initial and boundary values are built into the network, so the loss is
 the mean square of the compiled `burgers` residual at random points inside the domain;
-the file's `ic` equation is evaluated at its own points (t = 0) as a check. At the end the prediction is compared with an
-independent spectral solution (examples/references/burgers.py) and a figure is written.
+the file's `ic` equation is evaluated at its own points (t = 0) as a check. At the end
+the prediction is compared with an independent spectral solution
+(examples/references/burgers.py) and a figure is written.
 """
 
 from __future__ import annotations
