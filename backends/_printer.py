@@ -40,6 +40,12 @@ class FrameworkPrinter(PythonCodePrinter):
 
     module: str = ""
     functions: dict[str, str] = {}
+    # Functions whose every argument must be an array (torch.minimum(u, 1) fails): a
+    # constant argument is printed as a 0-dimensional array.
+    tensor_only: frozenset[str] = frozenset()
+
+    def _tensor(self, constant: sympy.Expr) -> str:
+        return f"{self._module_format(self.module + '.tensor')}({self._print(constant)})"
 
     _default_settings = dict(
         PythonCodePrinter._default_settings,
@@ -57,7 +63,10 @@ class FrameworkPrinter(PythonCodePrinter):
         name = type(expr).__name__
         if not expr.free_symbols:  # a constant: plain Python math
             return getattr(PythonCodePrinter, f"_print_{name}")(self, expr)
-        args = [self._print(a) for a in expr.args]
+        args = [
+            self._print(a) if a.free_symbols or name not in self.tensor_only else self._tensor(a)
+            for a in expr.args
+        ]
         function = self._module_format(f"{self.module}.{self.functions[name]}")
         if name in ("Min", "Max") and len(args) > 2:  # the frameworks' versions are binary
             folded = args[-1]

@@ -14,6 +14,7 @@ from pdecomp.backends.base import Backend
 class TorchPrinter(FrameworkPrinter):
     module = "torch"
     functions = BASE_FUNCTIONS
+    tensor_only = frozenset({"Min", "Max", "atan2"})
 
 
 RUNTIME = '''

@@ -12,7 +12,7 @@ from pathlib import Path
 from pdecomp.analyze import analyze
 from pdecomp.build import build
 from pdecomp.errors import PDEError
-from pdecomp.ir import System
+from pdecomp.ir import Span, System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
 
@@ -45,7 +45,8 @@ def load(path: str | os.PathLike) -> System:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise PDEError(f"file is not UTF-8 text ({error.reason})", None) from None
+        where = Span(str(path), 1, 1)
+        raise PDEError(f"file is not UTF-8 text ({error.reason})", where) from None
     return loads(text, str(path))
 
 

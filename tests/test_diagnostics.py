@@ -454,7 +454,6 @@ def test_not_utf8(tmp_path):
         pdecomp.load(path)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.load reports '<input>:1:1' (see issue 8 report)")
 def test_not_utf8_names_the_file(tmp_path):
     path = tmp_path / "latin1.pde"
     path.write_bytes("coords x\nfields \u00fc\n".encode("latin-1"))
