@@ -129,7 +129,14 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     return values
 '''
 
-FUNCLOOP = '''
+LEAF_GRAD = '''
+def _grad_of_sum(f, k):
+    """xs -> d(sum f(xs))/d xs[k]: one derivative w.r.t. a coordinate leaf."""
+    return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
+'''
+
+FUNCLOOP = LEAF_GRAD + '''
+
 def _derivatives(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`, by the FuncLoop baseline.
 
@@ -141,9 +148,6 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     points = leaves[0].shape
     fields = _fields(model(*leaves), field_axis)
     values = dict(zip(FIELDS, fields))
-
-    def grad_in(f, k):
-        return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
 
     for f, field in enumerate(FIELDS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
@@ -166,7 +170,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
             functions = {"": row}
             for suffix in _links(mine):
                 parent, k = CHAIN[suffix]
-                functions[suffix] = grad_in(functions[parent], k)
+                functions[suffix] = _grad_of_sum(functions[parent], k)
             for name in mine:
                 rows[name].append(functions[DERIVATIVES[name][1]](*leaves))
         for name in mine:
@@ -174,7 +178,8 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     return values
 '''
 
-DATAVECT = '''
+DATAVECT = LEAF_GRAD + '''
+
 def _derivatives(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`, by the DataVect baseline.
 
@@ -187,15 +192,12 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     fields = _fields(model(*leaves), field_axis)
     values = dict(zip(FIELDS, fields))
 
-    def grad_in(f, k):
-        return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
-
     for f, field in enumerate(FIELDS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
         functions = {"": lambda *xs, f=f: _fields(model(*xs), field_axis)[f]}
         for suffix in _links(mine):
             parent, k = CHAIN[suffix]
-            functions[suffix] = grad_in(functions[parent], k)
+            functions[suffix] = _grad_of_sum(functions[parent], k)
         for name in mine:
             values[name] = functions[DERIVATIVES[name][1]](*leaves)
     return values
