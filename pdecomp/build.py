@@ -244,6 +244,28 @@ def _spine(tree: Tree) -> tuple[Tree, list[tuple[str, Tree]]]:
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
 
 
+def _diff(expr: sympy.Expr, coord: sympy.Symbol) -> sympy.Expr:
+    """``d expr / d coord``, with the fields' derivatives known to be real.
+
+    SymPy knows that a field ``u(x, t)`` is real (it is declared so) but not that
+    ``Derivative(u(x, t), t)`` is: differentiating ``abs(u_t)`` in ``x`` would leave
+    ``re()``, ``im()`` and an unevaluated ``Derivative(sign(u_t), x)`` that no backend can
+    compute. So each derivative of a field stands in, while SymPy differentiates, as a
+    real function of the coordinates (named ``_0``, ``_1``: no user name starts with
+    '_'), and is put back after.
+    """
+    found = sorted(expr.atoms(sympy.Derivative), key=sympy.default_sort_key)
+    if not found:
+        return sympy.diff(expr, coord)
+    stand_ins = {d: sympy.Function(f"_{i}", real=True)(*d.expr.args) for i, d in enumerate(found)}
+    result = sympy.diff(expr.xreplace(stand_ins), coord)
+    back = {f: d for d, f in stand_ins.items()}
+    for d in result.atoms(sympy.Derivative):  # d/dx of a stand-in: one more derivative
+        if d.expr in back:
+            back[d] = sympy.diff(back[d.expr], *d.variable_count)  # merged, canonical
+    return result.xreplace(back)
+
+
 class _Expressions(Interpreter):
     """Builds the SymPy expression of one parse subtree, resolving names in the scope."""
 
@@ -478,7 +500,7 @@ class _Expressions(Interpreter):
                         f"more than {checks.MAX_DIFFERENTIATION_WORK} nodes",
                         span,
                     )
-                expr = sympy.diff(expr, coord_symbol(coord))
+                expr = _diff(expr, coord_symbol(coord))
         self.b.check_size(expr, span)
         return expr
 

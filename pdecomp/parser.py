@@ -8,6 +8,7 @@ was found and what was expected.
 from __future__ import annotations
 
 import functools
+import re
 
 from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -44,9 +45,43 @@ def parse(text: str, file: str = "<input>") -> Tree:
         message = f"file too large: {len(text)} characters (at most {MAX_SOURCE_CHARS})"
         raise PDEError(message, Span(file, 1, 1))
     try:
-        return grammar().parse(text)
+        tree = grammar().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text, file) from None
+    _check_keywords(tree, text, file)
+    return tree
+
+
+# The keyword each statement starts with.
+_KEYWORDS = {
+    "system_name": "pde",
+    "coords": "coords",
+    "time": "time",
+    "fields": "fields",
+    "params": "params",
+    "inputs": "inputs",
+    "let": "let",
+    "equation": "eq",
+    "anonymous_equation": "eq",
+}
+
+
+def _check_keywords(tree: Tree, text: str, file: str) -> None:
+    """Refuse a keyword glued to a name: ``eqic: u = 0`` is not ``eq ic: u = 0``.
+
+    Keywords are plain strings in the grammar, and where no name can stand (after a
+    complete statement) the lexer reads the keyword's letters and leaves the rest.
+    """
+    for statement in tree.children:
+        keyword = _KEYWORDS.get(statement.data)
+        if keyword is None:  # pragma: no cover - every statement starts with a keyword
+            continue
+        start = statement.meta.start_pos
+        after = text[start + len(keyword) : start + len(keyword) + 1]
+        if after.isascii() and (after.isalnum() or after == "_"):
+            word = re.match(r"\w*", text[start:]).group()
+            message = f"unexpected name '{word}'; write '{keyword} {word[len(keyword) :]}'"
+            raise PDEError(message, Span(file, statement.meta.line, statement.meta.column), text)
 
 
 def describe_terminal(name: str) -> str:

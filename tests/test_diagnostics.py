@@ -50,6 +50,13 @@ CATALOGUE = [
         "unexpected end of file; expected ')'",
     ),
     (
+        "glued-keyword",
+        H + "eq heat: u_t = u_xx\neqic: u = 0\n",
+        5,
+        1,
+        "unexpected name 'eqic'; write 'eq ic'",
+    ),
+    (
         "undeclared",
         "coords x, t\nfields u\nparams nu = 0.1\neq heat: dt(u) = nuu*dxx(u)\n",
         4,
