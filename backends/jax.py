@@ -135,7 +135,9 @@ def _grad_of_sum(f, k):
     return lambda *xs: jax.grad(lambda *ys: jnp.sum(f(*ys)), argnums=k)(*xs)
 '''
 
-FUNCLOOP = LEAF_GRAD + '''
+FUNCLOOP = (
+    LEAF_GRAD
+    + '''
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`, by the FuncLoop baseline.
@@ -177,8 +179,11 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
             values[name] = jnp.stack(rows[name]).reshape(shape)
     return values
 '''
+)
 
-DATAVECT = LEAF_GRAD + '''
+DATAVECT = (
+    LEAF_GRAD
+    + '''
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`, by the DataVect baseline.
@@ -202,6 +207,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
             values[name] = functions[DERIVATIVES[name][1]](*leaves)
     return values
 '''
+)
 
 
 # Central finite differences on the output grid (methods fd2, fd4): one engine, the
