@@ -43,6 +43,15 @@ METHOD_DOCS = {
     "fd4": "central finite differences on the output grid, 4th order (one-sided 4th-order\n"
     "stencils at the edges); each coordinate grid varies along one axis, uniformly; each\n"
     "link of CHAIN is one first-derivative stencil, so higher orders compose",
+    "pointwise": "per-point leaves: the coordinates (each of the output's shape) are the\n"
+    "differentiated tensors; one backward pass per parent in CHAIN gives all its children;\n"
+    "exact only for a pointwise model (each output depends on its own point alone)",
+    "zcs-or-pointwise": "per-point leaves where the layout allows, reverse-mode ZCS elsewhere:\n"
+    "every coordinate of the output's shape and each output independent of the other\n"
+    "points' coordinates (checked once per model and shapes, by perturbing half of the\n"
+    "points) -> one backward pass per parent in CHAIN w.r.t. the shifted coordinates;\n"
+    "otherwise zero scalars z added to the coordinates, scalar passes of omega = sum(a * u)\n"
+    "and one pass w.r.t. a per derivative field or linear operator",
     "zcs-taylor": "Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in\n"
     "the space of the zero scalars gives all orders of directional derivatives at once;\n"
     "mixed derivatives are exact combinations of directions (polarization)",
@@ -57,6 +66,7 @@ class Backend(abc.ABC):
     imports: dict[str, str]  # module alias the printer may use -> import line
     runtime: str  # engine module of the framework's runtime
     methods: dict[str, tuple[str, ...]]  # method -> engine modules, in splice order
+    fused: tuple[str, ...] = ()  # methods that sum linear operators (pdecomp.fusion)
 
     def emit(self, plan: Plan, method: str, source_name: str, version: str) -> str:
         """The generated module, as text: this system's part, then the engine."""
@@ -156,6 +166,7 @@ class Backend(abc.ABC):
                 f"CHAIN = {{\n{chain}}}" if chain else "CHAIN = {}",
                 "# Derivatives the equations read: name -> (field, chain suffix).",
                 f"DERIVATIVES = {{\n{derivatives}}}" if derivatives else "DERIVATIVES = {}",
+                *_combinations(plan, printer),
             ]
         )
 
@@ -191,6 +202,21 @@ def _safe(file_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+ -]", "?", file_name) or "?"
 
 
+def _combinations(plan: Plan, printer: FrameworkPrinter) -> list[str]:
+    """The COMBINATIONS table: linear operators read as one value (pdecomp.fusion)."""
+    rows = "".join(
+        f'    "{name}": ("{field}", ('
+        + "".join(f'("{member}", {printer.doprint(c)}), ' for member, c in terms).rstrip(" ")
+        + ")),\n"
+        for name, (field, terms) in plan.combinations.items()
+    )
+    return [
+        "# Linear operators read as one value: name -> (field, ((derivative, coefficient),",
+        "# ...)). Reverse ZCS sums the members' omega-derivatives first: one pass w.r.t. a.",
+        f"COMBINATIONS = {{\n{rows}}}" if rows else "COMBINATIONS = {}",
+    ]
+
+
 def _parent_suffix(plan: Plan, node) -> str:
     return next((n.suffix for n in plan.chain if n.index == node.parent), "")
 
@@ -203,5 +229,6 @@ def _tuple(names) -> str:
 
 
 def _import_order(line: str) -> tuple[int, str]:
-    """``import math`` (standard library) first, then ``import ...``, then ``from ...``."""
-    return (0 if line == "import math" else 1 if line.startswith("import ") else 2, line)
+    """The standard library first (``math``, ``weakref``), then ``import ...``, ``from ...``."""
+    standard = line in ("import math", "import weakref")
+    return (0 if standard else 1 if line.startswith("import ") else 2, line)

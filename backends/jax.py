@@ -126,6 +126,7 @@ class JaxBackend(Backend):
         "fd4": ("jax_fd", "fd"),
         "zcs-taylor": ("jax_zcs_taylor",),
     }
+    fused = ("zcs",)
 
     def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
         if method != "zcs-taylor":

@@ -24,13 +24,16 @@ class TorchBackend(Backend):
     imports = {"math": "import math", "torch": "import torch"}
     runtime = "torch_runtime"
     methods = {
-        "zcs": ("torch_zcs",),
+        "zcs": ("torch_zcs_core", "torch_zcs"),
+        "zcs-or-pointwise": ("torch_zcs_core", "torch_leaves", "torch_layout"),
+        "pointwise": ("torch_leaves", "torch_pointwise"),
         "zcs-fwd": ("torch_zcs_fwd",),
         "funcloop": ("torch_funcloop",),
         "datavect": ("torch_datavect",),
         "fd2": ("torch_fd", "fd"),
         "fd4": ("torch_fd", "fd"),
     }
+    fused = ("zcs", "zcs-or-pointwise")
 
 
 BACKEND = TorchBackend()

@@ -51,34 +51,84 @@ class Row:
 
 ROWS = (
     Row(
-        "rd", "DeepONet RD, M=50 × N=2000", "torch", "reaction_diffusion", "deeponet",
-        (50, 2000), ("auto", "zcs"), "torch_reaction_diffusion", "hand reverse ZCS", 128,
-    ),
-    Row(
-        "pinn", "pointwise PINN, Burgers, MLP 2-64-64-64-1, N=5000", "torch", "burgers", "pinn",
-        (5000,), ("auto", "zcs", "pointwise", "funcloop", "zcs-fwd"), "torch_burgers_pinn",
-        "per-point autograd",
-    ),
-    Row(
-        "pinn-jax", "same PINN, JAX, jit(value_and_grad)", "jax", "burgers", "pinn", (5000,),
-        ("auto", "zcs", "zcs-fwd", "pointwise"), "jax_burgers_pinn", "vmap of per-point grad",
-    ),
-    Row(
-        "plate", "plate D lap(lap(w)), DeepONet M=20 × N=1000", "torch", "plate", "deeponet",
-        (20, 1000), ("auto", "zcs", "zcs-unfused"), "torch_plate", "hand reverse ZCS", 128,
-    ),
-    Row(
-        "plate-jax", "same plate, JAX, jit(value_and_grad)", "jax", "plate", "deeponet",
-        (20, 1000), ("auto", "zcs", "zcs-fwd", "zcs-taylor"), "jax_plate", "hand reverse ZCS",
+        "rd",
+        "DeepONet RD, M=50 × N=2000",
+        "torch",
+        "reaction_diffusion",
+        "deeponet",
+        (50, 2000),
+        ("auto", "zcs"),
+        "torch_reaction_diffusion",
+        "hand reverse ZCS",
         128,
     ),
     Row(
-        "ks", "Kuramoto-Sivashinsky PINN, MLP 2-64-64-64-1, N=2000", "torch", "ks", "pinn",
-        (2000,), ("auto", "zcs", "pointwise"), "torch_ks_zcs", "hand reverse ZCS",
+        "pinn",
+        "pointwise PINN, Burgers, MLP 2-64-64-64-1, N=5000",
+        "torch",
+        "burgers",
+        "pinn",
+        (5000,),
+        ("auto", "zcs", "pointwise", "funcloop", "zcs-fwd"),
+        "torch_burgers_pinn",
+        "per-point autograd",
     ),
     Row(
-        "beam", "Euler-beam PINN, MLP 1-64-64-64-1, N=2000", "torch", "beam", "pinn", (2000,),
-        ("auto", "zcs", "pointwise"), "torch_beam_zcs", "hand reverse ZCS",
+        "pinn-jax",
+        "same PINN, JAX, jit(value_and_grad)",
+        "jax",
+        "burgers",
+        "pinn",
+        (5000,),
+        ("auto", "zcs", "zcs-fwd", "pointwise"),
+        "jax_burgers_pinn",
+        "vmap of per-point grad",
+    ),
+    Row(
+        "plate",
+        "plate D lap(lap(w)), DeepONet M=20 × N=1000",
+        "torch",
+        "plate",
+        "deeponet",
+        (20, 1000),
+        ("auto", "zcs", "zcs-unfused"),
+        "torch_plate",
+        "hand reverse ZCS",
+        128,
+    ),
+    Row(
+        "plate-jax",
+        "same plate, JAX, jit(value_and_grad)",
+        "jax",
+        "plate",
+        "deeponet",
+        (20, 1000),
+        ("auto", "zcs", "zcs-fwd", "zcs-taylor"),
+        "jax_plate",
+        "hand reverse ZCS",
+        128,
+    ),
+    Row(
+        "ks",
+        "Kuramoto-Sivashinsky PINN, MLP 2-64-64-64-1, N=2000",
+        "torch",
+        "ks",
+        "pinn",
+        (2000,),
+        ("auto", "zcs", "pointwise"),
+        "torch_ks_zcs",
+        "hand reverse ZCS",
+    ),
+    Row(
+        "beam",
+        "Euler-beam PINN, MLP 1-64-64-64-1, N=2000",
+        "torch",
+        "beam",
+        "pinn",
+        (2000,),
+        ("auto", "zcs", "pointwise"),
+        "torch_beam_zcs",
+        "hand reverse ZCS",
     ),
 )
 QUICK_SIZES = {"deeponet": (3, 40), "pinn": (40,)}
@@ -159,8 +209,9 @@ def _data(row: Row, sizes: tuple, n_coords: int):
     rng = np.random.default_rng(0)
     n = sizes[-1]
     coords = [rng.uniform(0.0, 1.0, n).astype(np.float32) for _ in range(n_coords)]
-    inputs = {name: rng.standard_normal(_shape(row, sizes)).astype(np.float32) for name in
-              _inputs(row)}
+    inputs = {
+        name: rng.standard_normal(_shape(row, sizes)).astype(np.float32) for name in _inputs(row)
+    }
     return coords, inputs
 
 
@@ -208,8 +259,9 @@ def _torch_steps(row: Row, sizes: tuple):
         weights = models.deeponet_weights(n_coords, 1, 0)
         model = models.torch_deeponet(weights, models.branch_inputs(sizes[0]))
     else:
-        weights = {"mlp": models.init_weights([n_coords] + [row.width] * 3 + [1],
-                                              np.random.default_rng(0))}
+        weights = {
+            "mlp": models.init_weights([n_coords] + [row.width] * 3 + [1], np.random.default_rng(0))
+        }
         model = models.torch_pinn(weights)
     parameters = list(model.parameters())
     hand = getattr(handwritten, row.reference)
@@ -255,8 +307,9 @@ def _jax_steps(row: Row, sizes: tuple):
         def make(p):
             return models.jax_deeponet(p, sensors)
     else:
-        weights = {"mlp": models.init_weights([n_coords] + [row.width] * 3 + [1],
-                                              np.random.default_rng(0))}
+        weights = {
+            "mlp": models.init_weights([n_coords] + [row.width] * 3 + [1], np.random.default_rng(0))
+        }
         params = models.jax_params(weights)
         make = models.jax_pinn
     hand = getattr(handwritten, row.reference)
@@ -270,6 +323,7 @@ def _jax_steps(row: Row, sizes: tuple):
         info[method] = {"resolved": pde.method}
     steps = {}
     for key, residual in residuals.items():
+
         def loss(p, residual=residual):
             return jnp.mean(residual(make(p)) ** 2)
 

@@ -3,7 +3,7 @@
 Input: a Plan from :func:`pdecomp.analyze.analyze`. Output: the same Plan, where every
 sum of derivatives of one field with constant coefficients and a common factor, such as
 ``D*(w_xxxx + 2*w_xxyy + w_yyyy)`` or ``mu*u_xx + mu*u_yy``, is read by its equation as
-one value (``w__lin0``), listed in ``Plan.combinations`` as ``(field, ((suffix,
+one value (``w__lin0``), listed in ``Plan.combinations`` as ``(field, ((derivative,
 coefficient), ...))``.
 
 Reverse-mode ZCS then sums the members at the level of the scalar omega-derivatives and
@@ -21,9 +21,13 @@ import sympy
 
 from pdecomp.ir import Plan, PlannedEquation, value_symbol
 
+ENABLED = True  # benchmarks switch fusion off to measure what it saves
+
 
 def fuse(plan: Plan) -> Plan:
     """The plan with the fusable linear combinations of derivatives (module docstring)."""
+    if not ENABLED:
+        return plan
     symbols = {value_symbol(name): name for name in plan.derivatives}
     uses: dict[str, int] = {}
     for equation in plan.equations:
@@ -62,7 +66,7 @@ def _fused(expr, symbols, derivatives, uses, combinations):
             continue
         members.sort(key=lambda m: list(derivatives).index(m[0]))
         name = f"{field}__lin{len(combinations)}"
-        combinations[name] = (field, tuple((derivatives[n][1], c) for n, c in members))
+        combinations[name] = (field, tuple(members))
         terms.append(factor * value_symbol(name))
     return sympy.Add(*terms)
 

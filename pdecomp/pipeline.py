@@ -12,18 +12,35 @@ from pathlib import Path
 from pdecomp.analyze import analyze
 from pdecomp.build import build
 from pdecomp.errors import PDEError
+from pdecomp.fusion import fuse
 from pdecomp.ir import Span, System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
 from pdecomp.version import __version__
 
-METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
+METHODS = (
+    "zcs",
+    "zcs-fwd",
+    "zcs-taylor",
+    "funcloop",
+    "datavect",
+    "pointwise",
+    "zcs-or-pointwise",
+    "fd2",
+    "fd4",
+    "auto",
+)
 
 # What `method="auto"` picks, per backend and highest derivative order of the system:
 # the fastest method measured at that order (docs/methods.md; orders past 4 use the
 # order-4 choice).
 AUTO = {
-    "torch": {1: "zcs", 2: "zcs", 3: "zcs", 4: "zcs"},
+    "torch": {
+        1: "zcs-or-pointwise",
+        2: "zcs-or-pointwise",
+        3: "zcs-or-pointwise",
+        4: "zcs-or-pointwise",
+    },
     "jax": {1: "zcs-fwd", 2: "zcs-fwd", 3: "zcs-taylor", 4: "zcs-fwd"},
 }
 
@@ -67,5 +84,7 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
     plan = analyze(system)  # System -> Plan: plain symbols and the derivative chain
     if method == "auto":
         method = auto_method(backend, plan.max_order)
+    if method in target.fused:
+        plan = fuse(plan)  # Plan -> Plan: linear operators read as one value each
     source = target.emit(plan, method, Path(system.file).name, __version__)  # Plan -> str
     return CompiledPDE(system, plan, source, backend, method)  # str -> loaded module

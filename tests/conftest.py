@@ -34,7 +34,11 @@ def backend(request):
 
 
 # Every exact derivative method (fd2/fd4 are approximations, tested in test_grid.py).
-EXACT = [(b, m) for b in BACKENDS for m in METHODS] + [("jax", "zcs-taylor")]
+EXACT = [(b, m) for b in BACKENDS for m in METHODS] + [
+    ("jax", "zcs-taylor"),
+    ("torch", "pointwise"),
+    ("torch", "zcs-or-pointwise"),
+]
 
 
 @pytest.fixture(params=EXACT, ids=lambda p: f"{p[0]}-{p[1]}")

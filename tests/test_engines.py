@@ -154,7 +154,14 @@ EXACT_VALUES = {
     "v_xt": lambda x, t: 6 * x**2 * t,
 }
 
-TORCH_ENGINES = ["torch_zcs", "torch_zcs_fwd", "torch_funcloop", "torch_datavect"]
+TORCH_ENGINES = [
+    "torch_zcs",
+    "torch_zcs_fwd",
+    "torch_funcloop",
+    "torch_datavect",
+    "torch_pointwise",
+    "torch_layout",
+]
 JAX_ENGINES = ["jax_zcs", "jax_zcs_fwd", "jax_funcloop", "jax_datavect"]
 
 
@@ -164,7 +171,13 @@ def test_engine_derivatives_match_exact_values(name, bound):
     runtime = importlib.import_module(f"pdecomp.backends.engines.{framework}_runtime")
     api = importlib.import_module("pdecomp.backends.engines.api")
     engine = importlib.import_module(f"pdecomp.backends.engines.{name}")
-    _tables([api, engine], bound, ARRAY=runtime.ARRAY, ARRAYS=runtime.ARRAYS)
+    # the engine and the helper modules spliced with it read the same tables
+    helpers = [
+        importlib.import_module(f"pdecomp.backends.engines.{other}")
+        for other in ENGINE_NAMES
+        if other.startswith(framework) and other != name
+    ]
+    _tables([api, engine, *helpers], bound, ARRAY=runtime.ARRAY, ARRAYS=runtime.ARRAYS)
     bound([api], _is_array=runtime._is_array, _unstack=runtime._unstack)
     x0, t0 = np.linspace(-1, 1, 7), np.linspace(0, 0.5, 7)
     if framework == "torch":

@@ -1,7 +1,8 @@
 """Reverse-mode Zero Coordinate Shift for JAX (method ``zcs``), by nested ``jax.grad``.
 
-Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS`` and ``CHAIN`` of the generated module.
+Input: the model, the coordinates and the derivative names wanted (derivatives and
+linear operators, ``COMBINATIONS``). Output: a dict of the field values and those
+derivatives. Reads ``FIELDS`` and ``CHAIN`` of the generated module.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from pdecomp.backends.engines.api import _by_suffix, _fields, _links
+from pdecomp.backends.engines.api import _by_suffix, _by_terms, _fields, _links
 
 FIELDS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
@@ -43,6 +44,15 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         functions[suffix] = grad_in(functions[parent], k)
     for suffix, group in _by_suffix(wanted):
         grads = jax.grad(functions[suffix], argnums=1)(zs, weights)
+        for name, f in group:
+            values[name] = grads[f]
+    for terms, group in _by_terms(wanted):
+        # a linear operator: its omega-derivatives summed first, one jax.grad w.r.t. a
+
+        def summed(z, a, terms=terms):
+            return sum(c * functions[suffix](z, a) for suffix, c in terms)
+
+        grads = jax.grad(summed, argnums=1)(zs, weights)
         for name, f in group:
             values[name] = grads[f]
     return values

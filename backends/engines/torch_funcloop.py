@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from pdecomp.backends.engines.api import _fields, _links
-from pdecomp.backends.engines.torch_runtime import _grad, _keep
+from pdecomp.backends.engines.api import _children, _fields, _links
+from pdecomp.backends.engines.torch_runtime import _keep
 
 FIELDS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
@@ -22,8 +22,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`, by the FuncLoop baseline.
 
     The coordinates, broadcast to one shape P, are leaves; the output has shape
-    (functions..., *P). For each output function (row) and each link of CHAIN, one
-    backward pass of the row's sum w.r.t. the coordinate leaf.
+    (functions..., *P). For each output function (row) and each parent in CHAIN, one
+    backward pass of the row w.r.t. the leaves of all its children (grad_outputs = ones):
+    with one function this is exactly per-point autograd.
     """
     leaves = [c.detach().requires_grad_() for c in torch.broadcast_tensors(*coords)]
     points = leaves[0].shape
@@ -40,13 +41,23 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
                 f"{tuple(points)}; field {field!r} has shape {tuple(u.shape)}"
             )
         rows = {name: [] for name in mine}
+        links = _links(mine)
         for row in u.reshape(-1, *points).unbind(0):
             d = {"": row}
-            for suffix in _links(mine):
-                parent, k = CHAIN[suffix]
-                parent_value = d[parent]
-                g = None if parent_value is None else _grad(parent_value.sum(), leaves[k], True)
-                d[suffix] = g
+            for parent, children in _children(links):
+                # one pass from a parent gives all its children; grad_outputs = ones
+                y = d[parent]
+                grads = [None] * len(children)
+                if y is not None and y.requires_grad:
+                    grads = torch.autograd.grad(
+                        y,
+                        [leaves[k] for _, k in children],
+                        torch.ones_like(y),
+                        create_graph=True,
+                        retain_graph=True,
+                        allow_unused=True,
+                    )
+                d.update((suffix, g) for (suffix, _), g in zip(children, grads))
             for name in mine:
                 g = d[DERIVATIVES[name][1]]
                 rows[name].append(torch.zeros_like(row) if g is None else g)

@@ -51,6 +51,9 @@ DERIVATIVES = {
     "u_t": ("u", "t"),
     "u_xx": ("u", "xx"),
 }
+# Linear operators read as one value: name -> (field, ((derivative, coefficient),
+# ...)). Reverse ZCS sums the members' omega-derivatives first: one pass w.r.t. a.
+COMBINATIONS = {}
 
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
@@ -104,8 +107,12 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
     env.update(_keywords(names, values, coords[0]))
     wanted = []
     for name in names:
-        wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
-    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
+        wanted += [
+            a
+            for a in EQUATIONS[name][1]
+            if (a in DERIVATIVES or a in COMBINATIONS) and a not in wanted
+        ]
+    env.update(_combine(_derivatives(model, coords, wanted, create_graph, field_axis), wanted))
     return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
 
 
@@ -175,7 +182,7 @@ def _fields(out, field_axis):
 def _links(wanted):
     """The chain suffixes the derivatives `wanted` need, parents first."""
     needed = set()
-    for name in wanted:
+    for name in _members(wanted):
         suffix = DERIVATIVES[name][1]
         while suffix and suffix not in needed:
             needed.add(suffix)
@@ -183,10 +190,57 @@ def _links(wanted):
     return [suffix for suffix in CHAIN if suffix in needed]
 
 
-def _by_suffix(wanted):
-    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])]."""
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+def _members(wanted):
+    """The derivatives `wanted` (names), each combination replaced by its members."""
+    out = []
+    for name in wanted:
+        terms = COMBINATIONS[name][1] if name in COMBINATIONS else ((name, 1),)
+        out += [member for member, _ in terms if member not in out]
+    return out
+
+
+def _by_terms(wanted):
+    """The combinations in `wanted`, grouped by their terms: [(terms, [(name, field)])].
+
+    Combinations of several fields with the same suffixes and coefficients (``mu*(u_xx +
+    u_yy)`` and ``mu*(v_xx + v_yy)``) share one omega-level sum; terms are (suffix, c).
+    """
     groups = {}
     for name in wanted:
+        if name in COMBINATIONS:
+            field, terms = COMBINATIONS[name]
+            key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
+            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+    return list(groups.items())
+
+
+def _combine(values, wanted):
+    """``values`` with each combination in `wanted` added as the sum of its members."""
+    for name in wanted:
+        if name in COMBINATIONS and name not in values:
+            terms = COMBINATIONS[name][1]
+            values[name] = sum(c * values[member] for member, c in terms)
+    return values
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])].
+
+    Combination names in `wanted` are skipped (see ``_by_terms``).
+    """
+    groups = {}
+    for name in wanted:
+        if name not in DERIVATIVES:
+            continue
         field, suffix = DERIVATIVES[name]
         groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
@@ -272,6 +326,15 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         functions[suffix] = grad_in(functions[parent], k)
     for suffix, group in _by_suffix(wanted):
         grads = jax.grad(functions[suffix], argnums=1)(zs, weights)
+        for name, f in group:
+            values[name] = grads[f]
+    for terms, group in _by_terms(wanted):
+        # a linear operator: its omega-derivatives summed first, one jax.grad w.r.t. a
+
+        def summed(z, a, terms=terms):
+            return sum(c * functions[suffix](z, a) for suffix, c in terms)
+
+        grads = jax.grad(summed, argnums=1)(zs, weights)
         for name, f in group:
             values[name] = grads[f]
     return values

@@ -50,6 +50,9 @@ DERIVATIVES = {
     "u_t": ("u", "t"),
     "u_xx": ("u", "xx"),
 }
+# Linear operators read as one value: name -> (field, ((derivative, coefficient),
+# ...)). Reverse ZCS sums the members' omega-derivatives first: one pass w.r.t. a.
+COMBINATIONS = {}
 
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
@@ -103,8 +106,12 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
     env.update(_keywords(names, values, coords[0]))
     wanted = []
     for name in names:
-        wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
-    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
+        wanted += [
+            a
+            for a in EQUATIONS[name][1]
+            if (a in DERIVATIVES or a in COMBINATIONS) and a not in wanted
+        ]
+    env.update(_combine(_derivatives(model, coords, wanted, create_graph, field_axis), wanted))
     return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
 
 
@@ -174,7 +181,7 @@ def _fields(out, field_axis):
 def _links(wanted):
     """The chain suffixes the derivatives `wanted` need, parents first."""
     needed = set()
-    for name in wanted:
+    for name in _members(wanted):
         suffix = DERIVATIVES[name][1]
         while suffix and suffix not in needed:
             needed.add(suffix)
@@ -182,10 +189,57 @@ def _links(wanted):
     return [suffix for suffix in CHAIN if suffix in needed]
 
 
-def _by_suffix(wanted):
-    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])]."""
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+def _members(wanted):
+    """The derivatives `wanted` (names), each combination replaced by its members."""
+    out = []
+    for name in wanted:
+        terms = COMBINATIONS[name][1] if name in COMBINATIONS else ((name, 1),)
+        out += [member for member, _ in terms if member not in out]
+    return out
+
+
+def _by_terms(wanted):
+    """The combinations in `wanted`, grouped by their terms: [(terms, [(name, field)])].
+
+    Combinations of several fields with the same suffixes and coefficients (``mu*(u_xx +
+    u_yy)`` and ``mu*(v_xx + v_yy)``) share one omega-level sum; terms are (suffix, c).
+    """
     groups = {}
     for name in wanted:
+        if name in COMBINATIONS:
+            field, terms = COMBINATIONS[name]
+            key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
+            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+    return list(groups.items())
+
+
+def _combine(values, wanted):
+    """``values`` with each combination in `wanted` added as the sum of its members."""
+    for name in wanted:
+        if name in COMBINATIONS and name not in values:
+            terms = COMBINATIONS[name][1]
+            values[name] = sum(c * values[member] for member, c in terms)
+    return values
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])].
+
+    Combination names in `wanted` are skipped (see ``_by_terms``).
+    """
+    groups = {}
+    for name in wanted:
+        if name not in DERIVATIVES:
+            continue
         field, suffix = DERIVATIVES[name]
         groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
@@ -259,16 +313,36 @@ def _grad(y, x, create_graph):
     return _grads(y, [x], create_graph)[0]
 
 
+# ---- The passes of reverse-mode Zero Coordinate Shift for PyTorch (zcs, zcs-or-pointwise)
+
+
+def _zcs(fields, zs, wanted, create_graph):
+    """The ZCS passes on fields computed at coordinates shifted by the zero scalars zs.
+
+    A linear operator of COMBINATIONS is summed on the omega-derivatives first, so one
+    pass w.r.t. a gives it (for every field with the same terms at once).
+    """
+    values = dict(zip(FIELDS, fields))
+    if not wanted:
+        return values
+    weights = [torch.ones_like(u, requires_grad=True) for u in fields]
+    omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
+    for parent, children in _children(_links(wanted)):
+        # One backward pass from a parent gives all its children (u_x and u_t from u).
+        grads = _grads(omega[parent], [zs[k] for _, k in children], create_graph=True)
+        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
+    sums = [(omega[suffix], group) for suffix, group in _by_suffix(wanted)]
+    for terms, group in _by_terms(wanted):
+        parts = [c * omega[suffix] for suffix, c in terms if omega[suffix] is not None]
+        sums.append((sum(parts) if parts else None, group))
+    for scalar, group in sums:
+        grads = _grads(scalar, [weights[f] for _, f in group], create_graph)
+        for (name, f), g in zip(group, grads):
+            values[name] = torch.zeros_like(fields[f]) if g is None else g
+    return values
+
+
 # ---- Reverse-mode Zero Coordinate Shift for PyTorch (method zcs)
-
-
-def _children(links):
-    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
-    groups = {}
-    for suffix in links:
-        parent, k = CHAIN[suffix]
-        groups.setdefault(parent, []).append((suffix, k))
-    return list(groups.items())
 
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):
@@ -281,17 +355,4 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     """
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     fields = _fields(model(*(c + z for c, z in zip(coords, zs))), field_axis)
-    values = dict(zip(FIELDS, fields))
-    if not wanted:
-        return values
-    weights = [torch.ones_like(u, requires_grad=True) for u in fields]
-    omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
-    for parent, children in _children(_links(wanted)):
-        # One backward pass from a parent gives all its children (u_x and u_t from u).
-        grads = _grads(omega[parent], [zs[k] for _, k in children], create_graph=True)
-        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
-    for suffix, group in _by_suffix(wanted):
-        grads = _grads(omega[suffix], [weights[f] for _, f in group], create_graph)
-        for (name, f), g in zip(group, grads):
-            values[name] = torch.zeros_like(fields[f]) if g is None else g
-    return values
+    return _zcs(fields, zs, wanted, create_graph)

@@ -1,0 +1,463 @@
+"""Residuals of the PDE system 'burgers' from burgers.pde.
+
+Compiled by pdecomp 0.1.0 for torch. Derivatives by method 'zcs-or-pointwise':
+per-point leaves where the layout allows, reverse-mode ZCS elsewhere:
+every coordinate of the output's shape and each output independent of the other
+points' coordinates (checked once per model and shapes, by perturbing half of the
+points) -> one backward pass per parent in CHAIN w.r.t. the shifted coordinates;
+otherwise zero scalars z added to the coordinates, scalar passes of omega = sum(a * u)
+and one pass w.r.t. a per derivative field or linear operator
+
+Coordinates (model arguments, in order): x, t; time: t
+Fields (model outputs, in order): u
+Params (keywords, with defaults): nu
+
+Equations (residual = lhs - rhs):
+    burgers: dt(u) + u*dx(u) = nu*dxx(u)
+    ic: u = -g
+
+Derivatives computed (highest order 2): u_x, u_t, u_xx
+
+Use: residuals(model, x, t, **params_and_inputs) -> {equation: residual}; residual(name, model, ...).
+This file is generated: edit the .pde file and compile again.
+"""
+
+
+import math
+import weakref
+import torch
+
+
+# =============================================================================
+# This system, 'burgers': its tables and equations.
+# =============================================================================
+
+
+COORDS = ("x", "t")
+FIELDS = ("u",)
+PARAMS = {
+    "nu": (1/100)/math.pi,
+}
+INPUTS = ()
+
+# The derivative chain, parents first: suffix -> (parent suffix, coordinate
+# position). Each link is one derivative of the previous one in one coordinate,
+# so every shared lower-order derivative is computed once.
+CHAIN = {
+    "x": ("", 0),
+    "t": ("", 1),
+    "xx": ("x", 0),
+}
+# Derivatives the equations read: name -> (field, chain suffix).
+DERIVATIVES = {
+    "u_x": ("u", "x"),
+    "u_t": ("u", "t"),
+    "u_xx": ("u", "xx"),
+}
+# Linear operators read as one value: name -> (field, ((derivative, coefficient),
+# ...)). Reverse ZCS sums the members' omega-derivatives first: one pass w.r.t. a.
+COMBINATIONS = {}
+
+
+def eq_burgers(u, u_x, u_t, u_xx, nu):
+    """burgers: dt(u) + u*dx(u) = nu*dxx(u)"""
+    return -nu*u_xx + u*u_x + u_t
+
+
+def eq_ic(x, u):
+    """ic: u = -g"""
+    return u + torch.sin(math.pi*x)
+
+
+EQUATIONS = {
+    "burgers": (eq_burgers, ("u", "u_x", "u_t", "u_xx", "nu")),
+    "ic": (eq_ic, ("x", "u")),
+}
+
+
+# =============================================================================
+# The engine (torch, method 'zcs-or-pointwise'): the same for every system.
+# =============================================================================
+
+
+# ---- The public functions of every generated module, and the helpers all engines share
+
+
+def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """All residuals at the same points: a dict equation name -> array.
+
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
+    values: params (optional, defaults in PARAMS) and inputs (required by the equations
+        that read them), as keywords.
+    create_graph: keep the graph of the derivatives (needed to train through them).
+    """
+    return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
+
+
+def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """The residual of one equation, computing only the derivatives it reads."""
+    if name not in EQUATIONS:
+        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+    return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
+
+
+def _evaluate(names, model, coords, create_graph, field_axis, values):
+    coords = _check_coords(coords)
+    env = dict(zip(COORDS, coords))
+    env.update(_keywords(names, values, coords[0]))
+    wanted = []
+    for name in names:
+        wanted += [
+            a
+            for a in EQUATIONS[name][1]
+            if (a in DERIVATIVES or a in COMBINATIONS) and a not in wanted
+        ]
+    env.update(_combine(_derivatives(model, coords, wanted, create_graph, field_axis), wanted))
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _keywords(names, values, like):
+    """Params (file defaults filled in) and the inputs the equations `names` read."""
+    for key in values:
+        if key not in PARAMS and key not in INPUTS:
+            raise TypeError(
+                f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
+                f"inputs: {', '.join(INPUTS) or 'none'}"
+            )
+    env = {}
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in PARAMS:
+                env[arg] = _to_value(arg, values.get(arg, PARAMS[arg]), like)
+            elif arg in INPUTS:
+                if arg not in values:
+                    raise TypeError(f"equation {name!r} needs the input {arg!r} (a keyword)")
+                env[arg] = _to_value(arg, values[arg], like)
+    return env
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif _is_array(out):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = _unstack(out, field_axis)
+    else:
+        raise TypeError(
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not _is_array(u):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+
+
+def _links(wanted):
+    """The chain suffixes the derivatives `wanted` need, parents first."""
+    needed = set()
+    for name in _members(wanted):
+        suffix = DERIVATIVES[name][1]
+        while suffix and suffix not in needed:
+            needed.add(suffix)
+            suffix = CHAIN[suffix][0]
+    return [suffix for suffix in CHAIN if suffix in needed]
+
+
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+def _members(wanted):
+    """The derivatives `wanted` (names), each combination replaced by its members."""
+    out = []
+    for name in wanted:
+        terms = COMBINATIONS[name][1] if name in COMBINATIONS else ((name, 1),)
+        out += [member for member, _ in terms if member not in out]
+    return out
+
+
+def _by_terms(wanted):
+    """The combinations in `wanted`, grouped by their terms: [(terms, [(name, field)])].
+
+    Combinations of several fields with the same suffixes and coefficients (``mu*(u_xx +
+    u_yy)`` and ``mu*(v_xx + v_yy)``) share one omega-level sum; terms are (suffix, c).
+    """
+    groups = {}
+    for name in wanted:
+        if name in COMBINATIONS:
+            field, terms = COMBINATIONS[name]
+            key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
+            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+    return list(groups.items())
+
+
+def _combine(values, wanted):
+    """``values`` with each combination in `wanted` added as the sum of its members."""
+    for name in wanted:
+        if name in COMBINATIONS and name not in values:
+            terms = COMBINATIONS[name][1]
+            values[name] = sum(c * values[member] for member, c in terms)
+    return values
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])].
+
+    Combination names in `wanted` are skipped (see ``_by_terms``).
+    """
+    groups = {}
+    for name in wanted:
+        if name not in DERIVATIVES:
+            continue
+        field, suffix = DERIVATIVES[name]
+        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+    return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
+
+
+# ---- The PyTorch runtime of every generated module: argument checks and small helpers
+
+
+ARRAY = "torch.Tensor"
+ARRAYS = "tensors"
+
+
+def _check_coords(coords):
+    """The coordinates as given, after checking their number, kind, dtype and device."""
+    if len(coords) != len(COORDS):
+        raise TypeError(
+            f"expected {len(COORDS)} coordinate tensors ({', '.join(COORDS)}), got {len(coords)}"
+        )
+    for name, c in zip(COORDS, coords):
+        if not isinstance(c, torch.Tensor):
+            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {type(c).__name__}")
+        if not c.is_floating_point():
+            raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
+        if c.dtype != coords[0].dtype or c.device != coords[0].device:
+            raise TypeError(
+                f"coordinate {name!r} is {c.dtype} on {c.device}, but {COORDS[0]!r} is "
+                f"{coords[0].dtype} on {coords[0].device}"
+            )
+    return coords
+
+
+def _to_value(name, value, like):
+    """A param or input as a tensor of the coordinates' dtype and device."""
+    if isinstance(value, torch.Tensor):
+        if value.device != like.device:
+            raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
+        if value.is_floating_point() and value.dtype != like.dtype:
+            raise TypeError(f"{name!r} is {value.dtype}, the coordinates are {like.dtype}")
+        return value
+    try:
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
+
+
+def _is_array(value):
+    return isinstance(value, torch.Tensor)
+
+
+def _unstack(out, axis):
+    """One array with the fields on ``axis`` -> a tuple of fields."""
+    return tuple(out.unbind(axis))
+
+
+def _keep(value, create_graph):
+    """``value``, detached from the graph unless ``create_graph``."""
+    return value if create_graph else value.detach()
+
+
+def _grads(y, xs, create_graph):
+    """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
+    if y is None or not y.requires_grad:
+        return [None] * len(xs)
+    return torch.autograd.grad(
+        y, xs, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
+
+
+def _grad(y, x, create_graph):
+    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
+    return _grads(y, [x], create_graph)[0]
+
+
+# ---- The passes of reverse-mode Zero Coordinate Shift for PyTorch (zcs, zcs-or-pointwise)
+
+
+def _zcs(fields, zs, wanted, create_graph):
+    """The ZCS passes on fields computed at coordinates shifted by the zero scalars zs.
+
+    A linear operator of COMBINATIONS is summed on the omega-derivatives first, so one
+    pass w.r.t. a gives it (for every field with the same terms at once).
+    """
+    values = dict(zip(FIELDS, fields))
+    if not wanted:
+        return values
+    weights = [torch.ones_like(u, requires_grad=True) for u in fields]
+    omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
+    for parent, children in _children(_links(wanted)):
+        # One backward pass from a parent gives all its children (u_x and u_t from u).
+        grads = _grads(omega[parent], [zs[k] for _, k in children], create_graph=True)
+        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
+    sums = [(omega[suffix], group) for suffix, group in _by_suffix(wanted)]
+    for terms, group in _by_terms(wanted):
+        parts = [c * omega[suffix] for suffix, c in terms if omega[suffix] is not None]
+        sums.append((sum(parts) if parts else None, group))
+    for scalar, group in sums:
+        grads = _grads(scalar, [weights[f] for _, f in group], create_graph)
+        for (name, f), g in zip(group, grads):
+            values[name] = torch.zeros_like(fields[f]) if g is None else g
+    return values
+
+
+# ---- Per-point derivatives for PyTorch (pointwise, zcs-or-pointwise)
+
+
+def _pointwise(fields, xs, wanted, create_graph):
+    """Per field, one backward pass per parent in CHAIN w.r.t. the children's coordinates.
+
+    The pass from a parent value p (a tensor of the points' shape) uses grad_outputs =
+    ones: the gradients are d(sum p)/d xs[k], i.e. the per-point derivatives. Linear
+    operators in `wanted` are left to the caller (their members are computed here).
+    """
+    values = dict(zip(FIELDS, fields))
+    members = _members(wanted)
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in members if DERIVATIVES[name][0] == field]
+        if not mine:
+            continue
+        links = _links(mine)
+        parents = {CHAIN[suffix][0] for suffix in links}
+        d = {"": fields[f]}
+        for parent, children in _children(links):
+            y = d[parent]
+            if y is None or not y.requires_grad:
+                d.update((suffix, None) for suffix, _ in children)
+                continue
+            # a value that is itself a parent keeps its graph for the next pass
+            keep = create_graph or any(suffix in parents for suffix, _ in children)
+            grads = torch.autograd.grad(
+                y,
+                [xs[k] for _, k in children],
+                torch.ones_like(y),
+                create_graph=keep,
+                retain_graph=True,
+                allow_unused=True,
+            )
+            d.update((suffix, g) for (suffix, _), g in zip(children, grads))
+        for name in mine:
+            g = d[DERIVATIVES[name][1]]
+            g = torch.zeros_like(fields[f]) if g is None else g
+            values[name] = g if create_graph else g.detach()
+    return values
+
+
+def _points_shape_error(coords, shape):
+    """None when every coordinate has the fields' shape, else what is wrong (text)."""
+    for name, c in zip(COORDS, coords):
+        if tuple(c.shape) != tuple(shape):
+            return (
+                f"coordinate {name!r} has shape {tuple(c.shape)}, the fields "
+                f"{tuple(shape)}: per-point derivatives need one coordinate value per output"
+            )
+    return None
+
+
+# ---- Per-point leaves where the layout allows, reverse ZCS elsewhere (zcs-or-pointwise)
+
+
+_LAYOUTS = weakref.WeakKeyDictionary()  # model -> {(shapes, dtype, device, axis): bool}
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS."""
+    zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
+    xs = [c + z for c, z in zip(coords, zs)]
+    fields = _fields(model(*xs), field_axis)
+    if wanted and _is_pointwise(model, coords, fields, field_axis):
+        return _pointwise(fields, xs, wanted, create_graph)
+    return _zcs(fields, zs, wanted, create_graph)
+
+
+def _is_pointwise(model, coords, fields, field_axis):
+    """Whether the per-point passes are exact here (the result is kept per model)."""
+    if _points_shape_error(coords, fields[0].shape):
+        return False
+    key = (tuple(tuple(c.shape) for c in coords), coords[0].dtype, coords[0].device, field_axis)
+    try:
+        known = _LAYOUTS.setdefault(model, {})
+    except TypeError:  # not weakly referenceable: check every time
+        known = {}
+    if key not in known:
+        known[key] = _independent(model, coords, fields, field_axis)
+    return known[key]
+
+
+def _independent(model, coords, fields, field_axis):
+    """Whether the outputs at unmoved points stay put when half of the points move.
+
+    A pseudo-random half of the points (fixed seed) is shifted in every coordinate; a
+    model whose outputs mix points (convolutions, normalisation over the batch, a random
+    layer) changes the outputs of the other half, and per-point leaves would be wrong.
+    """
+    n = coords[0].numel()
+    if n < 2:
+        return True
+    generator = torch.Generator().manual_seed(0)
+    moved = torch.rand(n, generator=generator) < 0.5
+    moved[0], moved[1] = True, False
+    moved = moved.reshape(coords[0].shape).to(coords[0].device)
+    with torch.no_grad():
+        shifted = []
+        for c in coords:
+            span = (c.max() - c.min()) if c.numel() else 0.0
+            shift = 0.1 * span + 0.01 * (1 + c.abs().max())
+            shifted.append(torch.where(moved, c + shift, c))
+        try:
+            again = _fields(model(*shifted), field_axis)
+        except Exception:  # the model rejects the moved points: use ZCS
+            return False
+        for u, v in zip(fields, again):
+            u = u.detach()
+            if v.shape != u.shape:
+                return False
+            tolerance = 64 * torch.finfo(u.dtype).eps * (1 + float(u.abs().max()))
+            if bool(((u - v).abs() > tolerance)[~moved].any()):
+                return False
+    return True
