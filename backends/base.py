@@ -195,7 +195,8 @@ class Backend(abc.ABC):
         extra = self.method_tables(plan, method, printer)
         if extra:
             tables += "\n\n" + extra
-        equations = [self._equation(e, printer) for e in plan.equations]
+        functions = function_names([e.name for e in plan.equations])
+        equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
         used = (set(printer.module_imports) & set(self.imports)) | set(self.base_modules)
         imports = {self.imports[m] for m in used} | set(self.method_imports.get(method, ()))
         imports = sorted(imports, key=_import_order)
@@ -211,7 +212,10 @@ class Backend(abc.ABC):
             tables,
             "\n\n\n".join(equations),
             "EQUATIONS = {\n"
-            + "".join(f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations)
+            + "".join(
+                f'    "{e.name}": ({functions[e.name]}, {_tuple(e.args)}),\n'
+                for e in plan.equations
+            )
             + "}",
             PUBLIC_API_BANNER + api.strip(),
             RUNTIME_BANNER + textwrap.dedent(self.runtime).strip(),
@@ -286,7 +290,7 @@ class Backend(abc.ABC):
             ]
         )
 
-    def _equation(self, equation: PlannedEquation, printer: FrameworkPrinter) -> str:
+    def _equation(self, equation: PlannedEquation, function: str, printer: FrameworkPrinter) -> str:
         """``def eq_<name>(args): return <expr>``, shared subexpressions hoisted once."""
         temporaries, (expr,) = sympy.cse(
             equation.expr, symbols=sympy.numbered_symbols("_s"), optimizations=None
@@ -295,7 +299,7 @@ class Backend(abc.ABC):
         body.append(f"    return {printer.doprint(expr)}")
         return "\n".join(
             [
-                f"def eq_{equation.name}({', '.join(equation.args)}):",
+                f"def {function}({', '.join(equation.args)}):",
                 f'    """{equation.text}"""',
                 *body,
             ]
@@ -307,6 +311,26 @@ RUNTIME_BANNER = (
     "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
 )
 ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
+
+
+def function_names(names: list[str]) -> dict[str, str]:
+    """Equation name -> the name of its function in the generated module.
+
+    ``eq_`` and the name, any character outside ``[A-Za-z0-9_]`` replaced by ``_``; a
+    name already given gets a number (``eq_a_2``), so distinct equations never share a
+    function whatever their names.
+    """
+    given: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = "eq_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+        function, n = base, 1
+        while function in used:
+            n += 1
+            function = f"{base}_{n}"
+        given[name] = function
+        used.add(function)
+    return given
 
 
 def _safe(file_name: str) -> str:

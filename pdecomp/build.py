@@ -42,6 +42,7 @@ class _Builder:
         self.params: list[Param] = []
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
+        self.equation_names = checks.EquationNames()
         self.sizes = checks.SizeCounter()
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
@@ -157,20 +158,18 @@ class _Builder:
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
         token, lhs, rhs = tree.children
-        self._equation(str(token), self.span(token), tree, lhs, rhs)
+        name, span = str(token), self.span(token)
+        checks.check_equation_name(name, span)
+        self.equation_names.claim([name], span)
+        self._equation(name, span, tree, lhs, rhs)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs = tree.children
-        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs)
+        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        self.equation_names.claim([name], span, unnamed=True)
+        self._equation(name, span, tree, lhs, rhs)
 
     def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
-        checks.check_identifier(name, span)
-        for other in self.equations:
-            if other.name == name:
-                raise PDEError(
-                    f"duplicate equation name '{name}' (first used at line {other.span.line})",
-                    span,
-                )
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
         residual = left - right

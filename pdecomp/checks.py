@@ -8,6 +8,7 @@ one place; `docs/errors.md` lists the messages they produce.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -98,6 +99,55 @@ def check_identifier(name: str, span: Span) -> None:
     builtin = _builtin_kind(name)
     if builtin:
         raise PDEError(f"'{name}' is a reserved name ({builtin}); choose another name", span)
+
+
+EQUATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def check_equation_name(name: str, span: Span) -> None:
+    """An equation name is a letter, then letters, digits and underscores.
+
+    Equation names are labels in their own namespace: keywords, built-in names and
+    declared names are all allowed (``eq d:``, ``eq pde:``, ``eq momentum_x:``).
+    """
+    if not EQUATION_NAME.fullmatch(name):
+        raise PDEError(
+            f"equation name '{name}' must start with a letter, then letters, digits and '_'",
+            span,
+        )
+
+
+@dataclass
+class EquationNames:
+    """The residual names taken so far, in file order: name -> where it was taken.
+
+    One equation may produce several residual names (``claim`` takes the list); every
+    name must be new, whichever equation produced the first one.
+    """
+
+    taken: dict[str, tuple[Span, bool]] = field(default_factory=dict)  # (span, unnamed)
+
+    def claim(self, names: list[str], span: Span, unnamed: bool = False) -> None:
+        """Take ``names`` for the equation at ``span``, or raise a located PDEError."""
+        for name in names:
+            if name in self.taken:
+                first, first_unnamed = self.taken[name]
+                how = ", the name of an unnamed equation" if first_unnamed else ""
+                raise PDEError(
+                    f"duplicate equation name '{name}' (first used at line {first.line}{how})",
+                    span,
+                )
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise PDEError(f"duplicate equation name '{twice}' in one equation", span)
+        for name in names:
+            self.taken[name] = (span, unnamed)
+
+    def unnamed(self, position: int) -> str:
+        """The name of an unnamed equation: ``eqN`` for its position N, or the next free."""
+        while f"eq{position}" in self.taken:
+            position += 1
+        return f"eq{position}"
 
 
 def _builtin_kind(name: str) -> str | None:
