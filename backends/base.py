@@ -293,8 +293,9 @@ class Backend(abc.ABC):
     def _equation(self, equation: PlannedEquation, function: str, printer: FrameworkPrinter) -> str:
         """``def eq_<name>(args): return <expr>``, shared subexpressions hoisted once."""
         temporaries, (expr,) = sympy.cse(
-            equation.expr, symbols=sympy.numbered_symbols("_s"), optimizations=None
+            equation.expr, symbols=sympy.numbered_symbols("_c"), optimizations=None
         )
+        temporaries, expr = _inline_constants(temporaries, expr)
         body = [f"    {printer.doprint(s)} = {printer.doprint(e)}" for s, e in temporaries]
         body.append(f"    return {printer.doprint(expr)}")
         return "\n".join(
@@ -311,6 +312,26 @@ RUNTIME_BANNER = (
     "# ---- runtime: argument checks, params and inputs, the model's output " + "-" * 10 + "\n\n\n"
 )
 ENGINE_BANNER = "# ---- derivatives by method '{method}' " + "-" * 40 + "\n\n\n"
+
+
+def _inline_constants(temporaries, expr):
+    """Put constant temporaries back in place; number the others ``_s0``, ``_s1``, ...
+
+    A hoisted constant would be a Python float where the printer expects an array
+    (``torch.log(_s0)`` with ``_s0 = math.pi**2``); in place, it prints as plain
+    ``math`` arithmetic.
+    """
+    constants, kept = {}, []
+    for symbol, value in temporaries:
+        value = value.xreplace(constants)
+        if value.is_number:
+            constants[symbol] = value
+        else:
+            kept.append((symbol, value))
+    names = dict(zip((s for s, _ in kept), sympy.numbered_symbols("_s")))
+    names.update(constants)
+    kept = [(names[s], v.xreplace(names)) for s, v in kept]
+    return kept, expr.xreplace(names)
 
 
 def function_names(names: list[str]) -> dict[str, str]:
