@@ -130,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     s = commands.add_parser("show", help="print the equations", formatter_class=_Help)
     s.add_argument("file", type=Path, help="the .pde file")
     s.add_argument("--latex", action="store_true", help="as LaTeX")
+    s.add_argument(
+        "--document",
+        action="store_true",
+        help="with --latex: a standalone LaTeX document (article, amsmath)",
+    )
     s.set_defaults(run=_show)
 
     v = commands.add_parser(
@@ -196,8 +201,15 @@ def _check(args) -> int:
 
 
 def _show(args) -> int:
+    if args.document and not args.latex:
+        print("pdecomp show: error: --document needs --latex", file=sys.stderr)
+        return 2
     system = load(args.file)
-    if args.latex:
+    if args.document:
+        from pdecomp.latex import document
+
+        sys.stdout.write(document(system))
+    elif args.latex:
         from pdecomp.latex import to_latex
 
         for name, tex in to_latex(system):

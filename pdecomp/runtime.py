@@ -2,7 +2,11 @@
 
 Input: System, Plan and generated source. Output: :class:`CompiledPDE`, whose
 ``residuals``/``residual`` call the generated module's functions. The source is loaded
-with the standard import machinery (a ``SourceLoader``), so tracebacks show its lines.
+with the standard import machinery (a ``SourceLoader``) as a real module: it is in
+``sys.modules`` under its name (so ``torch.compile`` and ``inspect`` find it) and its text
+is in ``linecache`` (so tracebacks and debuggers show its lines). A CompiledPDE pickles
+by its generated source, backend and method; unpickling loads the module again, also in
+a process started by ``multiprocessing``'s spawn.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.util
+import linecache
 import os
+import sys
 from pathlib import Path
 
 from pdecomp.ir import Plan, System
@@ -45,10 +51,15 @@ class _GeneratedSource(importlib.abc.SourceLoader):
 def load_module(source: str, name: str):
     """Import generated source text as a fresh module called ``name``."""
     filename = f"<pdecomp:{name}>"
+    lines = source.splitlines(keepends=True)
+    # mtime None: linecache.checkcache keeps the entry (there is no file to compare with).
+    linecache.cache[filename] = (len(source), None, lines, filename)
     loader = _GeneratedSource(filename, source)
     spec = importlib.util.spec_from_loader(name, loader, origin=filename)
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
+    # Registered after it ran without error, as the import system does: importable by name.
+    sys.modules[name] = module
     return module
 
 
@@ -91,6 +102,10 @@ class CompiledPDE:
         """One equation's residual (only the derivatives it reads are computed)."""
         return self.module.residual(name, model, *coords, **keywords)
 
+    def __reduce__(self):
+        # By source: unpickling loads the generated module again (no recompilation).
+        return (CompiledPDE, (self.system, self.plan, self.source, self.backend, self.method))
+
     def write(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write the generated module to ``path``, atomically; returns the path written.
 
@@ -108,3 +123,15 @@ class CompiledPDE:
             f"<CompiledPDE {self.system.name!r}: {', '.join(self.equations)} "
             f"({self.backend}, {self.method})>"
         )
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: equations, method and derivative plan as one aligned LaTeX block."""
+        from pdecomp.latex import aligned, plan_rows
+
+        return f"$$\n{aligned(self.system, plan_rows(self.plan, self.backend, self.method))}\n$$"
+
+    def _repr_html_(self) -> str:
+        """Notebooks: a table of the equations, the method and the derivative plan."""
+        from pdecomp.latex import html
+
+        return html(self.system, self.plan, self.backend, self.method)
