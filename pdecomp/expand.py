@@ -71,3 +71,34 @@ def components(
 def _is_zero(expr: sympy.Expr) -> bool:
     """``expr`` is identically zero (as SymPy sees it after expanding products)."""
     return expr == 0 or (sympy.count_ops(expr) < 2000 and sympy.expand(expr) == 0)
+
+
+def statements(system) -> list[tuple[object, list]]:
+    """The equations as written, in file order: ``(group or None, its scalar equations)``.
+
+    ``group`` is the :class:`pdecomp.ir.EquationGroup` of a vector, tensor or complex
+    equation, None for a plain scalar one (then the list holds that one equation).
+    """
+    owner = {c: g for g in system.groups for c in g.components}
+    result: list[tuple[object, list]] = []
+    for equation in system.equation_info:
+        group = owner.get(equation.name)
+        if group is not None and result and result[-1][0] is group:
+            result[-1][1].append(equation)
+        else:
+            result.append((group, [equation]))
+    return result
+
+
+def declared_fields(system) -> list[str]:
+    """The fields as declared: ``h complex (h_re, h_im)`` for a complex one."""
+    shown, seen = [], set()
+    for name in system.fields:
+        base = name.rpartition("_")[0]
+        if base in system.complex_fields:
+            if base not in seen:
+                seen.add(base)
+                shown.append(f"{base} complex ({', '.join(complexes.parts(base))})")
+        else:
+            shown.append(name)
+    return shown
