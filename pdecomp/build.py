@@ -18,7 +18,7 @@ from lark.visitors import Interpreter
 
 from pdecomp import checks, complexes, expand, vectors
 from pdecomp.analyze import plain_text as _plain
-from pdecomp.errors import PDEError
+from pdecomp.errors import PDEError, warn
 from pdecomp.ir import (
     Equation,
     EquationGroup,
@@ -51,11 +51,9 @@ class _Builder:
         self.params: list[Param] = []
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
+        self.equation_names = checks.EquationNames()
         self.groups: list[EquationGroup] = []  # vector, tensor and complex equations
         self.complex_fields: list[str] = []
-        # Equation and component names -> (line, the vector/complex equation it is part of).
-        self.taken: dict[str, tuple[int, str | None]] = {}
-        self.written = 0  # equation statements so far (anonymous ones are eq1, eq2, ...)
         self.sizes = checks.SizeCounter()
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
@@ -105,6 +103,13 @@ class _Builder:
         problem = checks.symbolic_problem(expr)
         if problem:
             raise PDEError(f"{what} {problem}", span)
+        power = checks.large_exponent(expr)
+        if power is not None:
+            raise PDEError(
+                f"{what} has a power with exponent {_short(power.exp)} once let names and "
+                f"products are expanded (at most {checks.MAX_EXPONENT} in absolute value)",
+                span,
+            )
 
     def run(self, tree: Tree) -> System:
         # A field is a function of every coordinate, wherever `coords` stands in the file.
@@ -115,6 +120,10 @@ class _Builder:
             for t in s.children[0].children
         )
         self.scope.ahead = self.declarations(tree)
+        # `time` marks a coordinate wherever it stands: lap() skips it in every equation.
+        self.time_ahead = next(
+            (str(s.children[0]) for s in tree.children if s.data == "time"), None
+        )
         for statement in tree.children:
             self.statement = self.span(statement)
             _check_depth(statement, self)
@@ -196,16 +205,18 @@ class _Builder:
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
         token, lhs, rhs = tree.children
-        self._equation(str(token), self.span(token), tree, lhs, rhs)
+        name, span = str(token), self.span(token)
+        checks.check_equation_name(name, span)
+        self.equation_names.claim([name], span)
+        self._equation(name, span, tree, lhs, rhs)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs = tree.children
-        self._equation(f"eq{self.written + 1}", self.span(tree), tree, lhs, rhs)
+        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        self.equation_names.claim([name], span, unnamed=True)
+        self._equation(name, span, tree, lhs, rhs)
 
     def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
-        self.written += 1
-        checks.check_identifier(name, span)
-        self.check_name_free(name, span)
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
         # The statement as written, comments dropped: only grammar tokens remain.
@@ -216,30 +227,22 @@ class _Builder:
         else:
             self.scalar_equation(name, span, text, left, right)
 
-    def check_name_free(self, name: str, span: Span, part_of: str | None = None) -> None:
-        """Refuse an equation name already taken by an equation or a component of one."""
-        if name in self.taken:
-            line, owner = self.taken[name]
-            first = f"a component of equation '{owner}' at line {line}" if owner else None
-            first = first or f"first used at line {line}"
-            here = f"a component of equation '{part_of}' here; " if part_of else ""
-            raise PDEError(f"duplicate equation name '{name}' ({here}{first})", span)
-
     def group_equation(self, name: str, span: Span, text: str, left, right) -> None:
         """A vector, tensor or complex equation: one scalar equation per component."""
-        space = [c for c in self.scope.names("coord") if c != self.time]
+        space = [c for c in self.scope.names("coord") if c != self.time_ahead]
         scalars = expand.components(name, left, right, space, span)
         if [c for c, _, _ in scalars] == [name]:  # a complex expression with a real value
             self.scalar_equation(name, span, text, *scalars[0][1:])
             return
-        for component, _, _ in scalars:
-            self.check_name_free(component, span, part_of=name)
+        names = [c for c, _, _ in scalars]
+        try:  # the components count as names: `momentum` beside `momentum_x` is an error
+            self.equation_names.claim(names, span)
+        except PDEError as error:
+            raise PDEError(f"{error.message}, a component of equation '{name}'", span) from None
         for component, lhs, rhs in scalars:
             plain = f"{component}: {_plain(lhs)} = {_plain(rhs)}"
             self.scalar_equation(component, span, plain, lhs, rhs, part_of=name)
-        names = tuple(c for c, _, _ in scalars)
-        self.groups.append(EquationGroup(name, left, right, text, span, names))
-        self.taken[name] = (span.line, None)
+        self.groups.append(EquationGroup(name, left, right, text, span, tuple(names)))
 
     def scalar_equation(
         self, name: str, span: Span, text: str, left, right, part_of: str | None = None
@@ -263,7 +266,6 @@ class _Builder:
                 )
             raise PDEError(f"equation '{name}' uses no field", span)
         self.equations.append(Equation(name, left, right, residual, text, span))
-        self.taken[name] = (span.line, part_of)
 
     def finish(self, tree: Tree) -> System:
         end = Span(self.file, (tree.meta.end_line if not tree.meta.empty else 1), 1)
@@ -290,6 +292,11 @@ class _Builder:
             groups=tuple(self.groups),
             complex_fields=tuple(self.complex_fields),
         )
+
+
+def _short(value: sympy.Expr) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 _CALLABLE = (*vectors.OPERATORS, *complexes.FUNCTIONS)
@@ -340,14 +347,28 @@ def _diff(expr: sympy.Expr, coord: sympy.Symbol) -> sympy.Expr:
     """
     found = sorted(expr.atoms(sympy.Derivative), key=sympy.default_sort_key)
     if not found:
-        return sympy.diff(expr, coord)
+        return _keep_powers(sympy.diff(expr, coord))
     stand_ins = {d: sympy.Function(f"_{i}", real=True)(*d.expr.args) for i, d in enumerate(found)}
     result = sympy.diff(expr.xreplace(stand_ins), coord)
     back = {f: d for d, f in stand_ins.items()}
     for d in result.atoms(sympy.Derivative):  # d/dx of a stand-in: one more derivative
         if d.expr in back:
             back[d] = sympy.diff(back[d.expr], *d.variable_count)  # merged, canonical
-    return result.xreplace(back)
+    return _keep_powers(result.xreplace(back))
+
+
+def _keep_powers(expr: sympy.Expr) -> sympy.Expr:
+    """``m*u**m*u_x/u`` -> ``m*u**(m - 1)*u_x``: no division the equation did not have.
+
+    SymPy differentiates a power with a symbolic exponent as ``u**m * m/u * u_x``, which
+    is NaN where ``u = 0`` although ``m*u**(m - 1)*u_x`` (and plain autograd) is finite
+    there. Merging the powers of each base keeps the written form (``powsimp``, exponents
+    only); expressions without such a power are left exactly as they are.
+    """
+    symbolic = any(not p.exp.is_number for p in expr.atoms(sympy.Pow) if not p.base.is_number)
+    if not symbolic:
+        return expr
+    return sympy.powsimp(expr, combine="exp", deep=True)
 
 
 class _Expressions(Interpreter):
@@ -536,9 +557,18 @@ class _Expressions(Interpreter):
             return self._d(args, span)
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
-            space = [c for c in self.b.scope.names("coord") if c != self.b.time]
+            coords = self.b.scope.names("coord")
+            space = [c for c in coords if c != self.b.time_ahead]
             if not space:
                 raise PDEError("lap() needs at least one coordinate that is not time", span)
+            looks_like_time = [c for c in coords if c in ("t", "time")]
+            if looks_like_time and self.b.time_ahead is None:
+                t = looks_like_time[0]
+                warn(
+                    f"lap() sums second derivatives over every coordinate, '{t}' included, "
+                    f"since no coordinate is declared time; add 'time {t}' if '{t}' is time",
+                    span,
+                )
             inner = self.visit(args[0])
             return vectors.componentwise(
                 inner,
@@ -601,6 +631,16 @@ class _Expressions(Interpreter):
                 "not functions, and cannot be differentiated",
                 span,
             )
+        params = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "param")
+        if params and not expr.atoms(sympy.core.function.AppliedUndef):
+            if not any(self.b.scope.kind(s.name) == "coord" for s in expr.free_symbols):
+                names = ", ".join(f"'{p}'" for p in params)
+                word = "parameter" if len(params) == 1 else "parameters"
+                warn(
+                    f"derivative of the {word} {names}: parameters are constants, so "
+                    "this derivative is 0 and its term vanishes from the equation",
+                    span,
+                )
         order = sum(n for _, n in spec) + max(
             (sum(n for _, n in d.variable_count) for d in expr.atoms(sympy.Derivative)), default=0
         )
@@ -621,6 +661,14 @@ class _Expressions(Interpreter):
                         f"more than {checks.MAX_DIFFERENTIATION_WORK} nodes",
                         span,
                     )
+                estimate = checks.derivative_size(expr, coord_symbol(coord), self.b.sizes)
+                if estimate > checks.MAX_DERIVATIVE_ESTIMATE:
+                    raise PDEError(
+                        f"expression too large to differentiate: its derivative in '{coord}' "
+                        f"would have about {estimate} nodes (at most "
+                        f"{checks.MAX_EXPRESSION_SIZE})",
+                        span,
+                    )
                 expr = _diff(expr, coord_symbol(coord))
         self.b.check_size(expr, span)
         return expr
@@ -630,7 +678,7 @@ class _Expressions(Interpreter):
 
     # -- vectors, tensors and complex values -----------------------------------------
     def _vector_ops(self, span: Span) -> vectors.Operators:
-        space = [c for c in self.b.scope.names("coord") if c != self.b.time]
+        space = [c for c in self.b.scope.names("coord") if c != self.b.time_ahead]
         return vectors.Operators(space, lambda e, x: self._differentiate(e, [(x, 1)], span), span)
 
     def tuple(self, tree: Tree):
