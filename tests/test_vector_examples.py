@@ -239,3 +239,49 @@ def test_stokes_problem_is_in_vector_form():
     )
     _same_plan(vector, component)
     _same_residuals(vector, component, "torch")
+
+
+def test_residual_of_a_group_is_the_tuple_of_its_components(backend):
+    fw = Framework(backend)
+    from tests.test_vectors import _network
+
+    pde = pdecomp.compile(EXAMPLES / "beltrami.pde", backend=backend)
+    assert pde.groups == {"momentum": ("momentum_x", "momentum_y", "momentum_z")}
+    assert pde.module.GROUPS == pde.groups
+    points = [fw.array(p) for p in _points(4, seed=9)]
+    model = _network(fw, 4, 4, seed=2)
+    every = pde.residuals(model, *points)
+    momentum = pde.residual("momentum", model, *points, nu=1)
+    assert isinstance(momentum, tuple) and len(momentum) == 3
+    for value, name in zip(momentum, pde.groups["momentum"]):
+        np.testing.assert_array_equal(fw.numpy(value), fw.numpy(every[name]))
+    with pytest.raises(ValueError, match="momentum = momentum_x, momentum_y, momentum_z"):
+        pde.residual("momentun", model, *points)
+    nls = pdecomp.compile(EXAMPLES / "schrodinger.pde", backend=backend)
+    pair = nls.residual("nls", _network(fw, 2, 2), *points[:2])
+    assert len(pair) == 2
+    np.testing.assert_array_equal(
+        fw.numpy(pair[1]), fw.numpy(nls.residual("nls_im", _network(fw, 2, 2), *points[:2]))
+    )
+
+
+def test_header_check_and_latex_show_the_vector_form(capsys):
+    from pdecomp.cli import main
+
+    path = EXAMPLES / "kovasznay.pde"
+    source = pdecomp.compile(path).source
+    header = source[: source.index('"""', 3)]
+    assert "    momentum: dot(U, grad(U)) = -grad(p) + lap(U)/Re\n" in header
+    assert "        momentum_x: u*u_x + u_y*v = -p_x + (u_xx + u_yy)/Re\n" in header
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "  eq momentum: dot(U, grad(U)) = -grad(p) + lap(U)/Re\n    momentum_x: " in out
+    assert main(["show", "--latex", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        r"momentum: \mathbf{U} \cdot \nabla \mathbf{U} = -\nabla p + \frac{\nabla^{2} "
+        r"\mathbf{U}}{Re}"
+    )
+    assert out[1].startswith(r"  momentum_x: \frac{\partial u}{\partial x} u")
+    complex_source = pdecomp.compile(EXAMPLES / "schrodinger.pde").source
+    assert "Fields (model outputs, in order): h complex (h_re, h_im)" in complex_source
