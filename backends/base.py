@@ -24,6 +24,7 @@ import sympy
 
 from pdecomp.backends import engines
 from pdecomp.backends._printer import FrameworkPrinter
+from pdecomp.expand import declared_fields, statements
 from pdecomp.ir import Plan, PlannedEquation
 
 # How each derivative method is described in the generated module's header.
@@ -80,7 +81,8 @@ class Backend(abc.ABC):
         extra = self.method_tables(plan, method, printer)
         if extra:
             tables += "\n\n" + extra
-        equations = [self._equation(e, printer) for e in plan.equations]
+        functions = function_names([e.name for e in plan.equations])
+        equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
         engine = ["api", self.runtime, *self.methods[method]]
         used = set(printer.module_imports) & set(self.imports)
         imports = {self.imports[m] for m in used}.union(*(engines.imports(e) for e in engine))
@@ -89,7 +91,10 @@ class Backend(abc.ABC):
             tables,
             "\n\n\n".join(equations),
             "EQUATIONS = {\n"
-            + "".join(f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations)
+            + "".join(
+                f'    "{e.name}": ({functions[e.name]}, {_tuple(e.args)}),\n'
+                for e in plan.equations
+            )
             + "}",
         ]
         engine_part = [ENGINE_BANNER.format(backend=self.name, method=method)]
@@ -121,7 +126,7 @@ class Backend(abc.ABC):
             "",
             f"Coordinates (model arguments, in order): {', '.join(system.coords)}"
             + (f"; time: {system.time}" if system.time else ""),
-            f"Fields (model outputs, in order): {', '.join(system.fields)}",
+            f"Fields (model outputs, in order): {', '.join(declared_fields(system))}",
         ]
         if system.params:
             lines.append(
@@ -130,7 +135,7 @@ class Backend(abc.ABC):
         if system.inputs:
             lines.append("Inputs (keywords, data at the points): " + ", ".join(system.inputs))
         lines += ["", "Equations (residual = lhs - rhs):"]
-        lines += [f"    {e.text}" for e in plan.equations]
+        lines += _equation_lines(plan)
         lines += [
             "",
             f"Derivatives computed (highest order {plan.max_order}): "
@@ -138,7 +143,12 @@ class Backend(abc.ABC):
             "",
             "Use: residuals(model, "
             + ", ".join(system.coords)
-            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...).",
+            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...)"
+            + (
+                " (a tuple of components for " + ", ".join(g.name for g in system.groups) + ")."
+                if system.groups
+                else "."
+            ),
             "This file is generated: edit the .pde file and compile again.",
             '"""',
         ]
@@ -153,6 +163,7 @@ class Backend(abc.ABC):
         derivatives = "".join(
             f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items()
         )
+        groups = "".join(f'    "{g.name}": {_tuple(g.components)},\n' for g in system.groups)
         return "\n".join(
             [
                 f"COORDS = {_tuple(system.coords)}",
@@ -167,19 +178,22 @@ class Backend(abc.ABC):
                 "# Derivatives the equations read: name -> (field, chain suffix).",
                 f"DERIVATIVES = {{\n{derivatives}}}" if derivatives else "DERIVATIVES = {}",
                 *_combinations(plan, printer),
+                "# Vector, tensor and complex equations: name -> its scalar equations, in order.",
+                f"GROUPS = {{\n{groups}}}" if groups else "GROUPS = {}",
             ]
         )
 
-    def _equation(self, equation: PlannedEquation, printer: FrameworkPrinter) -> str:
+    def _equation(self, equation: PlannedEquation, function: str, printer: FrameworkPrinter) -> str:
         """``def eq_<name>(args): return <expr>``, shared subexpressions hoisted once."""
         temporaries, (expr,) = sympy.cse(
-            equation.expr, symbols=sympy.numbered_symbols("_s"), optimizations=None
+            equation.expr, symbols=sympy.numbered_symbols("_c"), optimizations=None
         )
+        temporaries, expr = _inline_constants(temporaries, expr)
         body = [f"    {printer.doprint(s)} = {printer.doprint(e)}" for s, e in temporaries]
         body.append(f"    return {printer.doprint(expr)}")
         return "\n".join(
             [
-                f"def eq_{equation.name}({', '.join(equation.args)}):",
+                f"def {function}({', '.join(equation.args)}):",
                 f'    """{equation.text}"""',
                 *body,
             ]
@@ -191,6 +205,61 @@ SYSTEM_BANNER = _RULE + "\n# This system, {name!r}: its tables and equations.\n"
 ENGINE_BANNER = (
     _RULE + "\n# The engine ({backend}, method {method!r}): the same for every system.\n" + _RULE
 )
+
+
+def _inline_constants(temporaries, expr):
+    """Put constant temporaries back in place; number the others ``_s0``, ``_s1``, ...
+
+    A hoisted constant would be a Python float where the printer expects an array
+    (``torch.log(_s0)`` with ``_s0 = math.pi**2``); in place, it prints as plain
+    ``math`` arithmetic.
+    """
+    constants, kept = {}, []
+    for symbol, value in temporaries:
+        value = value.xreplace(constants)
+        if value.is_number:
+            constants[symbol] = value
+        else:
+            kept.append((symbol, value))
+    names = dict(zip((s for s, _ in kept), sympy.numbered_symbols("_s")))
+    names.update(constants)
+    kept = [(names[s], v.xreplace(names)) for s, v in kept]
+    return kept, expr.xreplace(names)
+
+
+def function_names(names: list[str]) -> dict[str, str]:
+    """Equation name -> the name of its function in the generated module.
+
+    ``eq_`` and the name, any character outside ``[A-Za-z0-9_]`` replaced by ``_``; a
+    name already given gets a number (``eq_a_2``), so distinct equations never share a
+    function whatever their names.
+    """
+    given: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = "eq_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+        function, n = base, 1
+        while function in used:
+            n += 1
+            function = f"{base}_{n}"
+        given[name] = function
+        used.add(function)
+    return given
+
+
+def _equation_lines(plan: Plan) -> list[str]:
+    """The header's equations, each as written.
+
+    A vector, tensor or complex equation is followed by its components, indented.
+    """
+    text = {e.name: e.text for e in plan.equations}
+    lines = []
+    for group, equations in statements(plan.system):
+        if group is not None:
+            lines.append(f"    {group.text}")
+        indent = "        " if group is not None else "    "
+        lines += [f"{indent}{text[e.name]}" for e in equations]
+    return lines
 
 
 def _safe(file_name: str) -> str:

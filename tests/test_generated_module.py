@@ -61,7 +61,10 @@ def test_imports_only_its_framework(backend, method):
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module)
-    allowed = {"torch": {"torch", "math", "weakref"}, "jax": {"jax", "jax.numpy", "jax.experimental", "math"}}
+    allowed = {
+        "torch": {"torch", "math", "weakref"},
+        "jax": {"jax", "jax.numpy", "jax.experimental", "math"},
+    }
     allowed = allowed[backend]
     assert imported <= allowed and imported & {"torch", "jax"}
     assert "pdecomp" not in source.split('"""', 2)[2]  # nothing after the docstring
