@@ -57,7 +57,7 @@ ROWS = (
         "reaction_diffusion",
         "deeponet",
         (50, 2000),
-        ("auto", "zcs"),
+        ("auto", "zcs", "deepxde"),
         "torch_reaction_diffusion",
         "hand reverse ZCS",
         128,
@@ -80,7 +80,7 @@ ROWS = (
         "burgers",
         "pinn",
         (5000,),
-        ("auto", "zcs", "zcs-fwd", "pointwise"),
+        ("auto", "zcs", "zcs-fwd"),
         "jax_burgers_pinn",
         "vmap of per-point grad",
     ),
@@ -268,6 +268,11 @@ def _torch_steps(row: Row, sizes: tuple):
     residuals = {"reference": lambda: hand(model, *coords, *inputs.values())}
     info = {"reference": {}}
     for method in row.methods:
+        if method == "deepxde":  # DeepXDE's own ZCS on its DeepONet with the same weights
+            residuals[method], parameters_of = _deepxde(row, weights, sizes, coords, inputs)
+            parameters += parameters_of
+            info[method] = {"resolved": "deepxde.zcs"}
+            continue
         pde = _compiled(row, "torch", method)
         residuals[method] = lambda pde=pde: pde.residual("interior", model, *coords, **inputs)
         info[method] = {"resolved": pde.method}
@@ -283,6 +288,19 @@ def _torch_steps(row: Row, sizes: tuple):
     for key in info:
         info[key]["memory"] = saved_tensor_bytes
     return {k: stepper(f) for k, f in residuals.items()}, info
+
+
+def _deepxde(row: Row, weights, sizes, coords, inputs):
+    """DeepXDE's ``deepxde.zcs`` residual (pytorch backend) and its network's parameters."""
+    os.environ["DDE_BACKEND"] = "pytorch"
+    import torch
+
+    from benchmarks import deepxde_zcs, models
+
+    net = models.deepxde_deeponet(weights)
+    sensors = torch.from_numpy(models.branch_inputs(sizes[0]))
+    fn = deepxde_zcs.RESIDUALS[row.problem]
+    return (lambda: fn(net, sensors, coords, inputs)[0]), list(net.parameters())
 
 
 def _jax_steps(row: Row, sizes: tuple):
