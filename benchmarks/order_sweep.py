@@ -11,10 +11,11 @@ step's temp bytes) and, for JAX, the trace + compile time.
 
 The network is the benchmark DeepONet (branch and trunk MLPs 128 wide, tanh) on M=4
 functions × N=200 points, float32, one thread. Each (backend, method) runs its orders in
-one subprocess, in increasing P; once a step, or a JAX compilation, takes longer than
-the cap (8 s a step, 60 s a compilation), the higher orders of that method are marked
-"over the cap" and not run. A
-subprocess that runs out of memory or past its time limit is marked as such.
+one subprocess, in increasing P (torch's and JAX's methods run side by side, records go
+to ``order-sweep.partial.jsonl`` as they come); once a step takes longer than the cap
+(``--cap`` seconds) or a JAX compilation longer than 60 s, the higher orders of that
+method are marked "over the cap" and not run. A subprocess that runs out of memory or
+past its time limit (``--limit``) is marked as such.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -54,10 +56,24 @@ def main(argv=None) -> int:
             print(json.dumps(line), flush=True)
         return 0
     start, records = time.perf_counter(), []
-    for backend, methods in METHODS.items():
-        for method in methods:
-            records += _subprocess(backend, method, args, orders)
+    args.out.mkdir(parents=True, exist_ok=True)
+    partial = args.out / "order-sweep.partial.jsonl"  # records as they come
+    partial.write_text("", encoding="utf-8")
+
+    def backend_group(backend):  # the two backends run side by side, methods in turn
+        for method in METHODS[backend]:
+            lines = _subprocess(backend, method, args, orders)
+            records.extend(lines)
+            with partial.open("a", encoding="utf-8") as out:
+                out.writelines(json.dumps(r) + "\n" for r in lines)
             print(f"{backend} {method}: done", file=sys.stderr)
+
+    threads = [threading.Thread(target=backend_group, args=(b,)) for b in METHODS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    records.sort(key=lambda r: (list(METHODS).index(r["backend"]), r["method"], r["P"]))
     machine = {
         "wall_min": (time.perf_counter() - start) / 60,
         "load": os.getloadavg()[0],
@@ -103,10 +119,8 @@ def run_method(backend, method, sizes, orders, cap):
         except Exception as error:  # recorded, not fatal
             result = {"status": f"error: {type(error).__name__}: {error}"[:200]}
         yield {**base, **result}
-        over = (
-            result.get("status") != "ok"
-            or max(result.get("cpu_ms", 0) / 1e3, result.get("compile_s", 0)) > cap
-        )
+        slow = result.get("cpu_ms", 0) / 1e3 > cap or result.get("compile_s", 0) > COMPILE_CAP
+        over = result.get("status") != "ok" or slow
 
 
 def _measure(backend, method, p, sizes) -> dict:
