@@ -153,7 +153,8 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
 
     rows = []
     for name, (function, args) in module.EQUATIONS.items():
-        order = max((len(paths[a]) for a in args if a in paths), default=0)
+        members = [m for a in args for m, _ in _terms(getattr(module, "COMBINATIONS", {}), a)]
+        order = max((len(paths[a]) for a in members if a in paths), default=0)
         method_values = fw.numpy(by_method[name]).reshape(-1)
         references = [
             _evaluate(fw, function, args, module, xs, inputs, values)
@@ -192,9 +193,12 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     the coordinates differentiated, in ``coords`` order.
     """
     coords, fields = list(module.COORDS), list(module.FIELDS)
+    combinations = getattr(module, "COMBINATIONS", {})
     result = {}
     for _, args in module.EQUATIONS.values():
-        for name in args:
+        # a linear operator read as one value (w__lin0) is checked through its members
+        names = [m for a in args for m, _ in _terms(combinations, a)]
+        for name in names:
             # the field is the longest one the name starts with (h_re_x: h_re, x)
             field = max((f for f in fields if name.startswith(f + "_")), key=len, default=None)
             if field is None:
@@ -209,12 +213,20 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     return result
 
 
+def _terms(combinations: dict, name: str) -> tuple:
+    """((member, coefficient), ...) of a linear operator read as one value, else ((name, 1),)."""
+    return combinations[name][1] if name in combinations else ((name, 1),)
+
+
 def _evaluate(fw, function, args, module, xs, inputs, values) -> np.ndarray:
     """One equation's residual from the values of its arguments (coords, fields, ...)."""
     env = {c: fw.array(x) for c, x in zip(module.COORDS, xs)}
     env.update({p: fw.array(np.float64(v)) for p, v in module.PARAMS.items()})
     env.update({i: fw.array(v) for i, v in inputs.items()})
     env.update({name: fw.array(v) for name, v in values.items()})
+    for name, (_, terms) in getattr(module, "COMBINATIONS", {}).items():
+        if name in args:  # the references' operator: the sum of their member derivatives
+            env[name] = sum(c * env[member] for member, c in terms)
     result = fw.numpy(function(*(env[a] for a in args)))
     return np.broadcast_to(result, xs.shape[1:]).reshape(-1)
 

@@ -212,3 +212,11 @@ def test_funcloop_with_one_function_is_per_point_autograd(monkeypatch):
     got = pde.residual("e", net, xs, ts)
     assert len(calls) == 4  # the hand-written loop's passes: one per chain parent
     torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_verify_checks_a_fused_operator_through_its_members(backend):
+    from pdecomp.verify import verify
+
+    report = verify(pdecomp.loads(PLATE), backend=backend, method="zcs")
+    assert report.ok and report.rows[0].order == 4
