@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -19,7 +20,7 @@ import pytest
 from conftest import Framework
 
 import pdecomp
-from pdecomp import PDEError
+from pdecomp import PDEError, checks
 from pdecomp.cli import main
 
 # -- equation names: their own namespace ---------------------------------------------
@@ -732,3 +733,48 @@ def test_zcs_taylor_basis_limit_is_located_in_the_file():
     with pytest.raises(PDEError, match="zcs-taylor: order 9") as e:
         pdecomp.compile(pdecomp.loads(text, "t.pde"), "jax", "zcs-taylor")
     assert (e.value.file, e.value.line, e.value.column) == ("t.pde", 4, 4)
+
+
+# -- self-contained docs ---------------------------------------------------------------
+
+# What a user's copy of the project must not speak of: a contract file users do not
+# have, the people who wrote it, their issue tracker, or a machine's paths.
+OUTSIDE = re.compile(
+    r"DSL\.md|DSL §|\bthe team\b|\bteam's\b|\bissues? ?#?\d+|\bthe issue\b|\btargets? of\b"
+    r"|\(issue|/work/|/home/\w|/root/|/tmp/\w",
+    re.IGNORECASE,
+)
+DOC_FILES = [
+    "README.md",
+    "benchmarks/README.md",
+    *[f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")],
+    *[f"benchmarks/results/{p.name}" for p in (ROOT / "benchmarks" / "results").glob("*.md")],
+]
+SOURCE_FOLDERS = ("pdecomp", "backends", "grammar", "examples", "benchmarks", "tests", "tools")
+
+
+def test_docs_and_sources_speak_of_the_project_alone():
+    texts = {name: (ROOT / name).read_text(encoding="utf-8") for name in DOC_FILES}
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".pde", ".lark", ".md") and "golden" not in path.parts:
+                if path.name != "test_trust.py":  # this test spells the patterns out
+                    texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
+    found = [
+        f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()}"
+        for name, text in texts.items()
+        for m in OUTSIDE.finditer(text)
+    ]
+    assert found == []
+
+
+def test_the_language_reference_is_complete():
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    for heading in ("## A file", "## Expressions", "## Derivatives", "## Errors and warnings"):
+        assert heading in text
+    for heading in ("## Compiling", "## Calling a compiled residual", "### Shapes"):
+        assert heading in text
+    for word in ("coords", "time", "fields", "params", "inputs", "let", "eq", "lap"):
+        assert f"`{word}" in text, word
+    for function in checks.FUNCTIONS:
+        assert function in text, function
