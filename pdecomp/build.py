@@ -16,7 +16,7 @@ import sympy
 from lark import Token, Tree
 from lark.visitors import Interpreter
 
-from pdecomp import checks
+from pdecomp import checks, domains
 from pdecomp.errors import PDEError
 from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
 
@@ -46,6 +46,7 @@ class _Builder:
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
         self.statement = Span(file, 1, 1)  # where the statement being built starts
+        self.domain = None  # the Domain of a 'domain' statement, once it is read
 
     def span(self, item: Token | Tree) -> Span:
         if isinstance(item, Token):
@@ -99,6 +100,7 @@ class _Builder:
             for t in s.children[0].children
         )
         self.scope.ahead = self.declarations(tree)
+        self.tree = tree
         for statement in tree.children:
             self.statement = self.span(statement)
             _check_depth(statement, self)
@@ -154,16 +156,21 @@ class _Builder:
         self.scope.declare(str(token), "let", self.span(token))
         self.lets[str(token)] = expr
 
+    def stmt_domain(self, tree: Tree) -> None:
+        self.domain = domains.build_domain(self, tree)
+
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
-        token, lhs, rhs = tree.children
-        self._equation(str(token), self.span(token), tree, lhs, rhs)
+        token, lhs, rhs, where = tree.children
+        self._equation(str(token), self.span(token), tree, lhs, rhs, where)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
-        lhs, rhs = tree.children
-        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs)
+        lhs, rhs, where = tree.children
+        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs, where)
 
-    def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
+    def _equation(
+        self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None, where=None
+    ) -> None:
         checks.check_identifier(name, span)
         for other in self.equations:
             if other.name == name:
@@ -187,7 +194,9 @@ class _Builder:
         # The statement as written, comments dropped: only grammar tokens remain.
         text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
         text = " ".join(text.split()).removeprefix("eq ")
-        self.equations.append(Equation(name, left, right, residual, text, span))
+        faces = domains.build_where(self, where) if where is not None else ()
+        periodic = domains.periodic_coordinate(self, name, residual, faces, span)
+        self.equations.append(Equation(name, left, right, residual, text, span, faces, periodic))
 
     def finish(self, tree: Tree) -> System:
         end = Span(self.file, (tree.meta.end_line if not tree.meta.empty else 1), 1)
@@ -207,6 +216,7 @@ class _Builder:
             lets=dict(self.lets),
             equations={e.name: e.residual for e in self.equations},
             equation_info=tuple(self.equations),
+            domain=domains.complete_domain(self),
         )
 
 
@@ -418,6 +428,8 @@ class _Expressions(Interpreter):
             )
         if name == "d":
             return self._d(args, span)
+        if name == "periodic":
+            return domains.build_periodic(self, args, span)
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
             space = [c for c in self.b.scope.names("coord") if c != self.b.time]

@@ -36,8 +36,8 @@ FUNCTIONS: dict[str, tuple[object, int]] = {
     "max": (sympy.Max, 2),
 }
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
-OPERATORS = ("d", "lap")
-KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "let", "eq")
+OPERATORS = ("d", "lap", "periodic")
+KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "let", "eq", "domain", "on")
 # Names the generated modules use for themselves; a user name must not shadow them.
 GENERATED_NAMES = ("math", "torch", "jax", "jnp", "model", "functools")
 MAX_DERIVATIVE_ORDER = 10

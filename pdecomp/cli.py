@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pdecomp.domains import describe_domain, describe_where
 from pdecomp.errors import PDEError
 from pdecomp.pipeline import METHODS, compile, load
 
@@ -88,22 +89,35 @@ def _check(args) -> int:
         print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))
     if system.inputs:
         print(f"  inputs: {', '.join(system.inputs)}")
+    if system.domain is not None:
+        print(f"  domain: {describe_domain(system.domain)}")
     for eq in system.equation_info:
-        print(f"  eq {eq.name}: {_plain(eq.residual)} = 0")
+        print(f"  eq {eq.name}: {_plain(eq.residual)} = 0" + _where(system, eq))
     return 0
 
 
 def _show(args) -> int:
     system = load(args.file)
     if args.latex:
-        from pdecomp.latex import to_latex
+        from pdecomp.latex import domain_latex, to_latex
 
+        if system.domain is not None:
+            print(f"domain: {domain_latex(system.domain)}")
         for name, tex in to_latex(system):
             print(f"{name}: {tex}")
     else:
+        if system.domain is not None:
+            print(f"domain: {describe_domain(system.domain)}")
         for eq in system.equation_info:
-            print(f"{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
+            print(f"{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}" + _where(system, eq))
     return 0
+
+
+def _where(system, equation) -> str:
+    """``   (on t = 0)``: where an equation holds, for a system with a domain."""
+    if system.domain is None:
+        return ""
+    return f"   ({describe_where(system, equation)})"
 
 
 def _verify(args) -> int:

@@ -28,8 +28,9 @@ CATALOGUE = [
         4,
         21,
         (
-            "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', '^' or "
-            "'**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time'"
+            "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', ']', "
+            "'^' or '**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', 'params', "
+            "'pde', 'time'"
         ),
     ),
     (
@@ -39,7 +40,8 @@ CATALOGUE = [
         18,
         (
             "unexpected subscript derivative 'u_xx'; expected one of '*', '+', '-', '/', '^' or "
-            "'**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time', end of file"
+            "'**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', 'params', 'pde', "
+            "'time', end of file"
         ),
     ),
     (
