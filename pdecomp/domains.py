@@ -4,7 +4,7 @@ Input: the parse trees of ``domain`` statements, of ``on`` clauses and of ``peri
 calls (from the builder, in file order). Output: a :class:`pdecomp.ir.Domain`, per
 equation a tuple of :class:`pdecomp.ir.Face` and its periodic coordinate, and
 :class:`Periodic` nodes inside the residuals; for the analysis, :func:`expand_periodic`
-turns those nodes into plain symbols read at the two faces (``u__lo - u__hi``).
+turns those nodes into plain symbols read at the two faces (``u__lo_x - u__hi_x``).
 
 Bounds and face values are constant expressions, compared exactly when rational and to
 50 significant digits otherwise, so ``on x = 2*pi`` matches ``x in [0, 2*pi]`` and
@@ -195,16 +195,19 @@ def periodic_coordinate(builder, name: str, residual, faces, span: Span) -> str 
 
 
 # -- analysis -------------------------------------------------------------------------
-def site_name(value: str, site: str) -> str:
-    """The name of value ``u_x`` read at the lower or upper face: ``u_x__lo``."""
-    return f"{value}__{site}"
+def site_name(value: str, site: str, coord: str) -> str:
+    """Value ``u_x`` read at the lower (``lo``) or upper (``hi``) face of ``x``: ``u_x__lo_x``.
+
+    Declared names hold no '_', so ``__`` splits a site name unambiguously.
+    """
+    return f"{value}__{site}_{coord}"
 
 
 def expand_periodic(expr: sympy.Expr, system: System) -> sympy.Expr:
     """Plain ``Periodic(e, c, lo, hi)`` -> ``e`` at the lower face minus ``e`` at the upper.
 
     At each face the coordinate ``c`` is its bound and every field value or derivative
-    ``v`` is the symbol ``v__lo`` or ``v__hi`` (read by the generated module at that face).
+    ``v`` is the symbol ``v__lo_c`` or ``v__hi_c`` (read by the generated module there).
     """
     keep = set(system.coords) | {p.name for p in system.params} | set(system.inputs)
     replace = {}
@@ -213,15 +216,17 @@ def expand_periodic(expr: sympy.Expr, system: System) -> sympy.Expr:
         values = sorted(s.name for s in inner.free_symbols if s.name not in keep)
         sites = []
         for site, bound in zip(SITES, (lo, hi)):
-            renamed = {value_symbol(v): value_symbol(site_name(v, site)) for v in values}
+            renamed = {
+                value_symbol(v): value_symbol(site_name(v, site, coord.name)) for v in values
+            }
             sites.append(inner.xreplace({**renamed, coord: bound}))
         replace[node] = sites[0] - sites[1]
     return expr.xreplace(replace)
 
 
-def sited(names) -> list[str]:
-    """Every value name at the lower face, then at the upper (``u__lo``, ..., ``u__hi``)."""
-    return [site_name(n, site) for site in SITES for n in names]
+def sited(names, coords) -> list[str]:
+    """Every value name at each face of each coordinate (``u__lo_x``, ..., ``u__hi_t``)."""
+    return [site_name(n, site, c) for c in coords for site in SITES for n in names]
 
 
 # -- description (pdecomp check, show) ------------------------------------------------

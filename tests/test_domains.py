@@ -65,11 +65,11 @@ def test_periodic_in_the_analysis_reads_both_faces():
     text = H + BOX + "eq p: periodic(x*u + u_x, x)\neq q: dt(periodic(u, x)) = 0\n"
     plan = analyze(pdecomp.loads(text))
     p, q = plan.equations
-    lo, hi = (sympy.Symbol(f"u{s}", real=True) for s in ("__lo", "__hi"))
-    ux_lo, ux_hi = (sympy.Symbol(f"u_x{s}", real=True) for s in ("__lo", "__hi"))
+    lo, hi = (sympy.Symbol(f"u{s}", real=True) for s in ("__lo_x", "__hi_x"))
+    ux_lo, ux_hi = (sympy.Symbol(f"u_x{s}", real=True) for s in ("__lo_x", "__hi_x"))
     assert sympy.expand(p.expr - ((-1) * lo + ux_lo - (1 * hi + ux_hi))) == 0
-    assert p.args == ("u__lo", "u_x__lo", "u__hi", "u_x__hi")
-    assert q.args == ("u_t__lo", "u_t__hi")  # d/dt moves inside: periodic(u_t, x)
+    assert p.args == ("u__lo_x", "u_x__lo_x", "u__hi_x", "u_x__hi_x")
+    assert q.args == ("u_t__lo_x", "u_t__hi_x")  # d/dt moves inside: periodic(u_t, x)
     assert set(plan.derivatives) == {"u_x", "u_t"}
 
 
