@@ -12,8 +12,7 @@ from pdecomp.errors import PDEError
 from pdecomp.ir import Plan, System
 from pdecomp.pipeline import METHODS, compile, load, loads
 from pdecomp.runtime import CompiledPDE
-
-__version__ = "0.1.0"
+from pdecomp.version import __version__
 
 __all__ = [
     "METHODS",

@@ -15,6 +15,7 @@ from pdecomp.errors import PDEError
 from pdecomp.ir import Span, System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
+from pdecomp.version import __version__
 
 METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
 
@@ -56,7 +57,6 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
     method: str = "zcs",
 ) -> CompiledPDE:
     """Compile a System (or a `.pde` path) to residual functions for ``backend``."""
-    from pdecomp import __version__
     from pdecomp.backends import get
 
     if method not in METHODS:
