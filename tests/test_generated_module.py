@@ -44,6 +44,17 @@ def test_golden(backend, method):
     assert source == path.read_text(), f"{path.name} changed: review, then update the golden file"
 
 
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_golden_with_domain(backend):
+    """The main example states its domain: the module adds sample, loss and the tables."""
+    source = pdecomp.compile(EXAMPLE, backend=backend).source
+    path = GOLDEN / f"burgers_domain_{backend}_zcs.py"
+    if os.environ.get("PDECOMP_UPDATE_GOLDEN"):
+        path.write_text(source)
+    assert path.exists(), f"missing golden file {path.name}: run with PDECOMP_UPDATE_GOLDEN=1"
+    assert source == path.read_text(), f"{path.name} changed: review, then update the golden file"
+
+
 ALL = [(b, m) for b in ("torch", "jax") for m in pdecomp.backends.get(b).methods]
 
 
