@@ -31,8 +31,10 @@ def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
     product of the other intervals' lengths; the largest remainders get the odd points),
     face after face, and the face's coordinate is its bound exactly. A periodic equation
     (PERIODIC) gets points of the lower face of its coordinate: its residual reads both
-    faces itself. The same seed gives the same points. method: "uniform" (independent
-    points) or "sobol" (quasi-random; see _draw). dtype and device: of the arrays.
+    faces itself. The points depend on the seed and the equation's name only: the same
+    seed gives the same points, and two equations sampled with one seed get independent
+    points. method: "uniform" (independent points) or "sobol" (quasi-random; see
+    _draw). dtype and device: of the arrays.
     """
     if name not in EQUATIONS:
         raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
@@ -43,7 +45,7 @@ def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
     if method not in SAMPLING:
         raise ValueError(f"unknown sampling method {method!r}; methods: {', '.join(SAMPLING)}")
     faces = _faces(name)
-    return _draw(faces, _split(n, faces), seed, method, dtype, device)
+    return _draw(faces, _split(n, faces), seed, _stream(name), method, dtype, device)
 
 
 def loss(model, points, weights=None, *, field_axis=-1, **values):
@@ -77,6 +79,14 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
         r = residual(name, model, *coords, field_axis=field_axis, **values)
         total = total + weights.get(name, 1) * _mean_square(r)
     return total
+
+
+def _stream(name):
+    """A number fixed by the equation's name, so equations draw independent points."""
+    value = 0
+    for char in name:
+        value = (value * 131 + ord(char)) % 2**31
+    return value
 
 
 def _faces(name):

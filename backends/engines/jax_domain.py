@@ -1,13 +1,14 @@
 """Points where an equation holds, drawn with JAX's own random keys.
 
-``_draw`` is the framework part of ``sample``: ``jax.random.key(seed)``, split once per
-face, draws uniform points. For method "sobol" (the name is shared with torch, so code
-switches backends by one flag) it draws the Halton sequence, in bases 2, 3, 5, ... (one
-prime per free coordinate) from index 1, shifted by a uniform random vector from the
-face's key modulo 1 (a Cranley-Patterson rotation): quasi-random, reproducible, and
-written in ``jax.numpy``. Points are computed in ``dtype`` (default: JAX's default float)
-and placed on ``device`` (a ``jax.Device``) when one is given. ``_full_like`` puts a
-coordinate on a face; ``_mean_square`` is one equation's term of the loss.
+``_draw`` is the framework part of ``sample``: ``jax.random.key(seed)``, folded with a
+number of the equation's name and split once per face, draws uniform points. For method
+"sobol" (the name is shared with torch, so code switches backends by one flag) it draws
+the Halton sequence, in bases 2, 3, 5, ... (one prime per free coordinate) from index 1,
+shifted by a uniform random vector from the face's key modulo 1 (a Cranley-Patterson
+rotation): quasi-random, reproducible, and written in ``jax.numpy``. Points are computed
+in ``dtype`` (default: JAX's default float) and placed on ``device`` (a ``jax.Device``)
+when one is given. ``_full_like`` puts a coordinate on a face; ``_mean_square`` is one
+equation's term of the loss.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ DOMAIN: dict = {}
 
 
 # ---- generated modules copy everything below this line ----
-def _draw(faces, counts, seed, method, dtype, device):
-    """One array per coordinate: counts[i] points on faces[i], face after face."""
+def _draw(faces, counts, seed, stream, method, dtype, device):
+    """One array per coordinate: counts[i] points on faces[i], face after face.
+
+    The key of `seed` is folded with `stream` (one number per equation name), so
+    equations draw independent points.
+    """
     wanted = dtype
     try:
         dtype = jnp.zeros(()).dtype if dtype is None else jnp.dtype(dtype)
@@ -32,7 +37,7 @@ def _draw(faces, counts, seed, method, dtype, device):
         raise ValueError(f"dtype must be a floating-point dtype, got {wanted!r}")
     if jnp.zeros((), dtype).dtype != dtype:
         raise ValueError(f"dtype {dtype} needs jax.config.update('jax_enable_x64', True)")
-    keys = jax.random.split(jax.random.key(seed), len(faces))
+    keys = jax.random.split(jax.random.fold_in(jax.random.key(seed), stream), len(faces))
     columns = [[] for _ in COORDS]
     for key, (face, side), m in zip(keys, faces, counts):
         free = [c for c in COORDS if c != face]

@@ -1,7 +1,7 @@
 """Points where an equation holds, drawn with PyTorch's own generators.
 
-``_draw`` is the framework part of ``sample``: a ``torch.Generator`` seeded with the
-seed draws uniform points, or the seed of one scrambled
+``_draw`` is the framework part of ``sample``: a ``torch.Generator`` seeded from the
+seed and the equation's name draws uniform points, or the seed of one scrambled
 ``torch.quasirandom.SobolEngine`` per face (method "sobol"). Points are drawn on the CPU
 in float64, then converted to ``dtype`` (default ``torch.get_default_dtype()``) and moved
 to ``device``, so a seed gives the same points on every device. ``_full_like`` puts a
@@ -18,12 +18,16 @@ DOMAIN: dict = {}
 
 
 # ---- generated modules copy everything below this line ----
-def _draw(faces, counts, seed, method, dtype, device):
-    """One array per coordinate: counts[i] points on faces[i], face after face."""
+def _draw(faces, counts, seed, stream, method, dtype, device):
+    """One array per coordinate: counts[i] points on faces[i], face after face.
+
+    The generator is seeded with seed * 2**31 + stream (stream: a number of the
+    equation's name, below 2**31), so equations draw independent points.
+    """
     dtype = torch.get_default_dtype() if dtype is None else dtype
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed * 2**31 + stream)
     columns = [[] for _ in COORDS]
     for (face, side), m in zip(faces, counts):
         free = [c for c in COORDS if c != face]
