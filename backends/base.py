@@ -25,6 +25,7 @@ import sympy
 from pdecomp.backends import engines
 from pdecomp.backends._printer import FrameworkPrinter
 from pdecomp.domains import describe_domain
+from pdecomp.expand import declared_fields, statements
 from pdecomp.ir import Plan, PlannedEquation
 
 # How each derivative method is described in the generated module's header.
@@ -71,7 +72,8 @@ class Backend(abc.ABC):
         extra = self.method_tables(plan, method, printer)
         if extra:
             tables += "\n\n" + extra
-        equations = [self._equation(e, printer) for e in plan.equations]
+        functions = function_names([e.name for e in plan.equations])
+        equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
         engine = ["api", self.runtime, *self.methods[method]]
         if plan.system.domain is not None:  # sample, loss; periodic equations read faces
             engine[2:2] = ["domain", f"{self.name}_domain"]
@@ -83,7 +85,10 @@ class Backend(abc.ABC):
             tables,
             "\n\n\n".join(equations),
             "EQUATIONS = {\n"
-            + "".join(f'    "{e.name}": (eq_{e.name}, {_tuple(e.args)}),\n' for e in plan.equations)
+            + "".join(
+                f'    "{e.name}": ({functions[e.name]}, {_tuple(e.args)}),\n'
+                for e in plan.equations
+            )
             + "}",
         ]
         engine_part = [ENGINE_BANNER.format(backend=self.name, method=method)]
@@ -124,7 +129,7 @@ class Backend(abc.ABC):
             "",
             f"Coordinates (model arguments, in order): {', '.join(system.coords)}"
             + (f"; time: {system.time}" if system.time else ""),
-            f"Fields (model outputs, in order): {', '.join(system.fields)}",
+            f"Fields (model outputs, in order): {', '.join(declared_fields(system))}",
         ]
         if system.params:
             lines.append(
@@ -135,7 +140,7 @@ class Backend(abc.ABC):
         if system.domain is not None:
             lines.append(f"Domain: {describe_domain(system.domain)}")
         lines += ["", "Equations (residual = lhs - rhs):"]
-        lines += [f"    {e.text}" for e in plan.equations]
+        lines += _equation_lines(plan)
         lines += [
             "",
             f"Derivatives computed (highest order {plan.max_order}): "
@@ -143,7 +148,12 @@ class Backend(abc.ABC):
             "",
             "Use: residuals(model, "
             + ", ".join(system.coords)
-            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...).",
+            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...)"
+            + (
+                " (a tuple of components for " + ", ".join(g.name for g in system.groups) + ")."
+                if system.groups
+                else "."
+            ),
             *(
                 [
                     "sample(name, n, seed=0) -> the points where equation name holds;",
@@ -166,6 +176,7 @@ class Backend(abc.ABC):
         derivatives = "".join(
             f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items()
         )
+        groups = "".join(f'    "{g.name}": {_tuple(g.components)},\n' for g in system.groups)
         return "\n".join(
             [
                 f"COORDS = {_tuple(system.coords)}",
@@ -179,19 +190,22 @@ class Backend(abc.ABC):
                 f"CHAIN = {{\n{chain}}}" if chain else "CHAIN = {}",
                 "# Derivatives the equations read: name -> (field, chain suffix).",
                 f"DERIVATIVES = {{\n{derivatives}}}" if derivatives else "DERIVATIVES = {}",
+                "# Vector, tensor and complex equations: name -> its scalar equations, in order.",
+                f"GROUPS = {{\n{groups}}}" if groups else "GROUPS = {}",
             ]
         )
 
-    def _equation(self, equation: PlannedEquation, printer: FrameworkPrinter) -> str:
+    def _equation(self, equation: PlannedEquation, function: str, printer: FrameworkPrinter) -> str:
         """``def eq_<name>(args): return <expr>``, shared subexpressions hoisted once."""
         temporaries, (expr,) = sympy.cse(
-            equation.expr, symbols=sympy.numbered_symbols("_s"), optimizations=None
+            equation.expr, symbols=sympy.numbered_symbols("_c"), optimizations=None
         )
+        temporaries, expr = _inline_constants(temporaries, expr)
         body = [f"    {printer.doprint(s)} = {printer.doprint(e)}" for s, e in temporaries]
         body.append(f"    return {printer.doprint(expr)}")
         return "\n".join(
             [
-                f"def eq_{equation.name}({', '.join(equation.args)}):",
+                f"def {function}({', '.join(equation.args)}):",
                 f'    """{equation.text}"""',
                 *body,
             ]
@@ -233,6 +247,61 @@ SYSTEM_BANNER = _RULE + "\n# This system, {name!r}: its tables and equations.\n"
 ENGINE_BANNER = (
     _RULE + "\n# The engine ({backend}, method {method!r}): the same for every system.\n" + _RULE
 )
+
+
+def _inline_constants(temporaries, expr):
+    """Put constant temporaries back in place; number the others ``_s0``, ``_s1``, ...
+
+    A hoisted constant would be a Python float where the printer expects an array
+    (``torch.log(_s0)`` with ``_s0 = math.pi**2``); in place, it prints as plain
+    ``math`` arithmetic.
+    """
+    constants, kept = {}, []
+    for symbol, value in temporaries:
+        value = value.xreplace(constants)
+        if value.is_number:
+            constants[symbol] = value
+        else:
+            kept.append((symbol, value))
+    names = dict(zip((s for s, _ in kept), sympy.numbered_symbols("_s")))
+    names.update(constants)
+    kept = [(names[s], v.xreplace(names)) for s, v in kept]
+    return kept, expr.xreplace(names)
+
+
+def function_names(names: list[str]) -> dict[str, str]:
+    """Equation name -> the name of its function in the generated module.
+
+    ``eq_`` and the name, any character outside ``[A-Za-z0-9_]`` replaced by ``_``; a
+    name already given gets a number (``eq_a_2``), so distinct equations never share a
+    function whatever their names.
+    """
+    given: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = "eq_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+        function, n = base, 1
+        while function in used:
+            n += 1
+            function = f"{base}_{n}"
+        given[name] = function
+        used.add(function)
+    return given
+
+
+def _equation_lines(plan: Plan) -> list[str]:
+    """The header's equations, each as written.
+
+    A vector, tensor or complex equation is followed by its components, indented.
+    """
+    text = {e.name: e.text for e in plan.equations}
+    lines = []
+    for group, equations in statements(plan.system):
+        if group is not None:
+            lines.append(f"    {group.text}")
+        indent = "        " if group is not None else "    "
+        lines += [f"{indent}{text[e.name]}" for e in equations]
+    return lines
 
 
 def _safe(file_name: str) -> str:

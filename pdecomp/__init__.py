@@ -8,7 +8,7 @@ The public surface::
 """
 
 from pdecomp.chunking import chunked_loss, chunked_loss_backward
-from pdecomp.errors import PDEError
+from pdecomp.errors import PDEError, PDEWarning
 from pdecomp.ir import Plan, System
 from pdecomp.pipeline import METHODS, compile, load, loads
 from pdecomp.runtime import CompiledPDE
@@ -18,6 +18,7 @@ __all__ = [
     "METHODS",
     "CompiledPDE",
     "PDEError",
+    "PDEWarning",
     "Plan",
     "System",
     "compile",

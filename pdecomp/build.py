@@ -16,9 +16,18 @@ import sympy
 from lark import Token, Tree
 from lark.visitors import Interpreter
 
-from pdecomp import checks, domains
-from pdecomp.errors import PDEError
-from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
+from pdecomp import checks, complexes, domains, expand, vectors
+from pdecomp.analyze import plain_text as _plain
+from pdecomp.errors import PDEError, warn
+from pdecomp.ir import (
+    Equation,
+    EquationGroup,
+    Param,
+    Span,
+    System,
+    coord_symbol,
+    value_symbol,
+)
 
 
 def build(tree: Tree, text: str, file: str = "<input>") -> System:
@@ -42,11 +51,15 @@ class _Builder:
         self.params: list[Param] = []
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
+        self.equation_names = checks.EquationNames()
+        self.groups: list[EquationGroup] = []  # vector, tensor and complex equations
+        self.complex_fields: list[str] = []
         self.sizes = checks.SizeCounter()
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
         self.statement = Span(file, 1, 1)  # where the statement being built starts
         self.domain = None  # the Domain of a 'domain' statement, once it is read
+        self.faces = ()  # the faces of the equation being built (its `on` clause)
 
     def span(self, item: Token | Tree) -> Span:
         if isinstance(item, Token):
@@ -57,11 +70,13 @@ class _Builder:
         """Where each name is first declared anywhere in the file (for 'used before')."""
         found: dict[str, Span] = {}
         for statement in tree.children:
-            if statement.data in ("coords", "fields", "inputs"):
+            if statement.data in ("coords", "inputs"):
                 tokens = statement.children[0].children
+            elif statement.data == "fields":
+                tokens = [item.children[0] for item in statement.children[0].children]
             elif statement.data == "params":
                 tokens = [param.children[0] for param in statement.children]
-            elif statement.data == "let":
+            elif statement.data in ("let", "vector"):
                 tokens = [statement.children[0]]
             else:
                 continue
@@ -90,6 +105,13 @@ class _Builder:
         problem = checks.symbolic_problem(expr)
         if problem:
             raise PDEError(f"{what} {problem}", span)
+        power = checks.large_exponent(expr)
+        if power is not None:
+            raise PDEError(
+                f"{what} has a power with exponent {_short(power.exp)} once let names and "
+                f"products are expanded (at most {checks.MAX_EXPONENT} in absolute value)",
+                span,
+            )
 
     def run(self, tree: Tree) -> System:
         # A field is a function of every coordinate, wherever `coords` stands in the file.
@@ -101,6 +123,10 @@ class _Builder:
         )
         self.scope.ahead = self.declarations(tree)
         self.tree = tree
+        # `time` marks a coordinate wherever it stands: lap() skips it in every equation.
+        self.time_ahead = next(
+            (str(s.children[0]) for s in tree.children if s.data == "time"), None
+        )
         for statement in tree.children:
             self.statement = self.span(statement)
             _check_depth(statement, self)
@@ -125,7 +151,10 @@ class _Builder:
         self._declare_list(tree, "coord")
 
     def stmt_fields(self, tree: Tree) -> None:
-        self._declare_list(tree, "field")
+        for token, complex_mark in (item.children for item in tree.children[0].children):
+            self.scope.declare(str(token), "field", self.span(token))
+            if complex_mark is not None:
+                self.complex_fields.append(str(token))
 
     def stmt_inputs(self, tree: Tree) -> None:
         self._declare_list(tree, "input")
@@ -152,34 +181,82 @@ class _Builder:
     def stmt_let(self, tree: Tree) -> None:
         token, value = tree.children
         expr = _Expressions(self).visit(value)
-        self.check_value(expr, self.span(value), f"'{token}'")
+        self.check_shaped(expr, self.span(value), f"'{token}'")
         self.scope.declare(str(token), "let", self.span(token))
         self.lets[str(token)] = expr
 
     def stmt_domain(self, tree: Tree) -> None:
         self.domain = domains.build_domain(self, tree)
 
+    def stmt_vector(self, tree: Tree) -> None:
+        token, value = tree.children
+        expr = _Expressions(self).visit(value)
+        if not vectors.is_shaped(expr) or expr.rank() != 1:
+            raise PDEError(
+                f"vector '{token}' must be a list of scalar components, as in "
+                f"vector {token} = (u, v); this is {vectors.describe(expr)}",
+                self.span(value),
+            )
+        self.check_shaped(expr, self.span(value), f"'{token}'")
+        self.scope.declare(str(token), "vector", self.span(token))
+        self.lets[str(token)] = expr
+
+    def check_shaped(self, value, span: Span, what: str) -> None:
+        """:meth:`check_value` for every component, real and imaginary parts apart."""
+        items = vectors.entries(value) if vectors.is_shaped(value) else [((), value)]
+        for _, component in items:
+            for part in complexes.split(component):
+                self.check_value(part, span, what)
+
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
         token, lhs, rhs, where = tree.children
-        self._equation(str(token), self.span(token), tree, lhs, rhs, where)
+        name, span = str(token), self.span(token)
+        checks.check_equation_name(name, span)
+        self.equation_names.claim([name], span)
+        self._equation(name, span, tree, lhs, rhs, where)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs, where = tree.children
-        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs, where)
+        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        self.equation_names.claim([name], span, unnamed=True)
+        self._equation(name, span, tree, lhs, rhs, where)
 
     def _equation(
         self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None, where=None
     ) -> None:
-        checks.check_identifier(name, span)
-        for other in self.equations:
-            if other.name == name:
-                raise PDEError(
-                    f"duplicate equation name '{name}' (first used at line {other.span.line})",
-                    span,
-                )
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
+        # The statement as written, comments dropped: only grammar tokens remain.
+        text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
+        text = " ".join(text.split()).removeprefix("eq ")
+        # Where it holds (`on ...`), for every scalar equation this statement becomes.
+        self.faces = domains.build_where(self, where) if where is not None else ()
+        if expand.is_group(left, right):
+            self.group_equation(name, span, text, left, right)
+        else:
+            self.scalar_equation(name, span, text, left, right)
+
+    def group_equation(self, name: str, span: Span, text: str, left, right) -> None:
+        """A vector, tensor or complex equation: one scalar equation per component."""
+        space = [c for c in self.scope.names("coord") if c != self.time_ahead]
+        scalars = expand.components(name, left, right, space, span)
+        if [c for c, _, _ in scalars] == [name]:  # a complex expression with a real value
+            self.scalar_equation(name, span, text, *scalars[0][1:])
+            return
+        names = [c for c, _, _ in scalars]
+        try:  # the components count as names: `momentum` beside `momentum_x` is an error
+            self.equation_names.claim(names, span)
+        except PDEError as error:
+            raise PDEError(f"{error.message}, a component of equation '{name}'", span) from None
+        for component, lhs, rhs in scalars:
+            plain = f"{component}: {_plain(lhs)} = {_plain(rhs)}"
+            self.scalar_equation(component, span, plain, lhs, rhs, part_of=name)
+        self.groups.append(EquationGroup(name, left, right, text, span, tuple(names)))
+
+    def scalar_equation(
+        self, name: str, span: Span, text: str, left, right, part_of: str | None = None
+    ) -> None:
         residual = left - right
         self.check_value(residual, span, f"equation '{name}'")
         self.total_size += self.check_size(residual, span)
@@ -190,11 +267,15 @@ class _Builder:
                 span,
             )
         if not residual.atoms(sympy.core.function.AppliedUndef):
+            if part_of is not None:
+                what = "is identically zero" if residual == 0 else "uses no field"
+                raise PDEError(
+                    f"component '{name}' of equation '{part_of}' {what} "
+                    f"({_plain(left)} = {_plain(right)})",
+                    span,
+                )
             raise PDEError(f"equation '{name}' uses no field", span)
-        # The statement as written, comments dropped: only grammar tokens remain.
-        text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
-        text = " ".join(text.split()).removeprefix("eq ")
-        faces = domains.build_where(self, where) if where is not None else ()
+        faces = self.faces
         periodic = domains.periodic_coordinate(self, name, residual, faces, span)
         self.equations.append(Equation(name, left, right, residual, text, span, faces, periodic))
 
@@ -210,15 +291,28 @@ class _Builder:
             file=self.file,
             coords=tuple(self.scope.names("coord")),
             time=self.time,
-            fields=tuple(self.scope.names("field")),
+            fields=tuple(
+                part
+                for f in self.scope.names("field")
+                for part in (complexes.parts(f) if f in self.complex_fields else (f,))
+            ),
             params=tuple(self.params),
             inputs=tuple(self.scope.names("input")),
             lets=dict(self.lets),
             equations={e.name: e.residual for e in self.equations},
             equation_info=tuple(self.equations),
+            groups=tuple(self.groups),
+            complex_fields=tuple(self.complex_fields),
             domain=domains.complete_domain(self),
         )
 
+
+def _short(value: sympy.Expr) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+_CALLABLE = (*vectors.OPERATORS, *complexes.FUNCTIONS)
 
 # A left-leaning chain a + b - c + ... (or a * b / c ...) is built in one step, so it
 # counts as one level of nesting however long it is.
@@ -266,14 +360,28 @@ def _diff(expr: sympy.Expr, coord: sympy.Symbol) -> sympy.Expr:
     """
     found = sorted(expr.atoms(sympy.Derivative), key=sympy.default_sort_key)
     if not found:
-        return sympy.diff(expr, coord)
+        return _keep_powers(sympy.diff(expr, coord))
     stand_ins = {d: sympy.Function(f"_{i}", real=True)(*d.expr.args) for i, d in enumerate(found)}
     result = sympy.diff(expr.xreplace(stand_ins), coord)
     back = {f: d for d, f in stand_ins.items()}
     for d in result.atoms(sympy.Derivative):  # d/dx of a stand-in: one more derivative
         if d.expr in back:
             back[d] = sympy.diff(back[d.expr], *d.variable_count)  # merged, canonical
-    return result.xreplace(back)
+    return _keep_powers(result.xreplace(back))
+
+
+def _keep_powers(expr: sympy.Expr) -> sympy.Expr:
+    """``m*u**m*u_x/u`` -> ``m*u**(m - 1)*u_x``: no division the equation did not have.
+
+    SymPy differentiates a power with a symbolic exponent as ``u**m * m/u * u_x``, which
+    is NaN where ``u = 0`` although ``m*u**(m - 1)*u_x`` (and plain autograd) is finite
+    there. Merging the powers of each base keeps the written form (``powsimp``, exponents
+    only); expressions without such a power are left exactly as they are.
+    """
+    symbolic = any(not p.exp.is_number for p in expr.atoms(sympy.Pow) if not p.base.is_number)
+    if not symbolic:
+        return expr
+    return sympy.powsimp(expr, combine="exp", deep=True)
 
 
 class _Expressions(Interpreter):
@@ -317,9 +425,11 @@ class _Expressions(Interpreter):
         name, span = str(token), self.b.span(token)
         if name in checks.CONSTANTS:
             return checks.CONSTANTS[name]
+        if name == vectors.IDENTITY and not self.constant:
+            return self._vector_ops(span).identity()
         kind = self.b.scope.kind(name)
         if kind is None:
-            if name in checks.FUNCTIONS or name in checks.OPERATORS:
+            if name in checks.FUNCTIONS or name in checks.OPERATORS or name in _CALLABLE:
                 raise PDEError(f"'{name}' is a function; call it as {name}(...)", span)
             raise checks.undeclared(name, span, self.b.scope)
         if self.constant:
@@ -330,9 +440,11 @@ class _Expressions(Interpreter):
             )
         if kind == "coord":
             return coord_symbol(name)
+        if kind == "field" and name in self.b.complex_fields:
+            return complexes.field(name, self._coord_symbols())
         if kind == "field":
             return sympy.Function(name, real=True)(*self._coord_symbols())
-        if kind == "let":
+        if kind in ("let", "vector"):
             return self.b.lets[name]
         return value_symbol(name)  # param or input
 
@@ -365,25 +477,26 @@ class _Expressions(Interpreter):
     # -- operators ------------------------------------------------------------------
     def add(self, tree: Tree) -> sympy.Expr:  # and sub: the whole chain a + b - c at once
         first, rest = _spine(tree)
-        terms = [self.visit(first)]
+        terms, spans = [self.visit(first)], [self.b.span(first)]
         for op, operand in rest:
             value = self.visit(operand)
             terms.append(value if op == "add" else -value)
-        return sympy.Add(*terms)
+            spans.append(self.b.span(operand))
+        return vectors.add(terms, spans)
 
     sub = add
 
     def mul(self, tree: Tree) -> sympy.Expr:  # and div: the whole chain a * b / c at once
         first, rest = _spine(tree)
-        factors = [self.visit(first)]
+        factors, spans, divide = [self.visit(first)], [self.b.span(first)], [False]
         for op, operand in rest:
             value = self.visit(operand)
-            if op == "div":
-                if value == 0:
-                    raise PDEError("division by zero", self.b.span(operand))
-                value = 1 / value
+            if op == "div" and not vectors.is_shaped(value) and value == 0:
+                raise PDEError("division by zero", self.b.span(operand))
             factors.append(value)
-        return sympy.Mul(*factors)
+            spans.append(self.b.span(operand))
+            divide.append(op == "div")
+        return vectors.multiply(factors, spans, divide)
 
     div = mul
 
@@ -397,6 +510,8 @@ class _Expressions(Interpreter):
     def pow(self, tree: Tree) -> sympy.Expr:
         base, _, exponent = tree.children
         a, b = self.visit(base), self.visit(exponent)
+        vectors.scalar_only(a, self.b.span(base), "a power")
+        vectors.scalar_only(b, self.b.span(exponent), "an exponent")
         if b.is_number and (not b.is_finite or abs(b) > checks.MAX_EXPONENT):
             raise PDEError(
                 f"exponent too large (at most {checks.MAX_EXPONENT} in absolute value)",
@@ -408,6 +523,9 @@ class _Expressions(Interpreter):
             bits = max(a.p.bit_length(), a.q.bit_length()) * abs(int(b))
             if bits > checks.MAX_CONSTANT_BITS:
                 raise PDEError(f"'{self.b.snippet(tree)}' has too many digits", self.b.span(tree))
+        if complexes.is_complex(a) or complexes.is_complex(b):
+            complexes.check_power(a, b, self.b.span(tree))
+            return a**b
         result = a**b
         self.b.check_value(result, self.b.span(tree), f"'{self.b.snippet(tree)}'")
         return result
@@ -416,12 +534,34 @@ class _Expressions(Interpreter):
         token, *args = tree.children
         args = [a for a in args if a is not None]
         name, span = str(token), self.b.span(token)
-        if name in checks.FUNCTIONS:
-            function, arity = checks.FUNCTIONS[name]
+        if name in checks.FUNCTIONS or name in complexes.FUNCTIONS:
+            function, arity = checks.FUNCTIONS.get(name) or (None, complexes.FUNCTIONS[name])
             checks.check_arity(name, len(args), arity, span)
-            result = function(*(self.visit(a) for a in args))
+            values = [self.visit(a) for a in args]
+            for value, arg in zip(values, args):
+                if vectors.is_shaped(value):
+                    hint = " (norm(V) for the length of a vector)" if name == "abs" else ""
+                    raise PDEError(
+                        f"{name}() of {vectors.describe(value)}: it applies to scalars, "
+                        f"as in {name}(V[1]){hint}",
+                        self.b.span(arg),
+                    )
+            if function is None or any(complexes.is_complex(v) for v in values):
+                if arity != 1:
+                    raise PDEError(f"{name}() of a complex value is not supported", span)
+                return complexes.call(name, values[0], span)
+            result = function(*values)
             self.b.check_value(result, span, f"'{self.b.snippet(tree)}'")
             return result
+        if name in vectors.OPERATORS:
+            if self.constant:
+                raise PDEError(
+                    f"a parameter default must be a constant expression; '{name}' is a "
+                    "vector operator",
+                    span,
+                )
+            checks.check_arity(name, len(args), vectors.OPERATORS[name], span)
+            return self._vector_ops(span).call(name, [self.visit(a) for a in args])
         if self.constant:
             raise PDEError(
                 f"a parameter default must be a constant expression; '{name}' is a derivative", span
@@ -432,11 +572,23 @@ class _Expressions(Interpreter):
             return domains.build_periodic(self, args, span)
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
-            space = [c for c in self.b.scope.names("coord") if c != self.b.time]
+            coords = self.b.scope.names("coord")
+            space = [c for c in coords if c != self.b.time_ahead]
             if not space:
                 raise PDEError("lap() needs at least one coordinate that is not time", span)
+            looks_like_time = [c for c in coords if c in ("t", "time")]
+            if looks_like_time and self.b.time_ahead is None:
+                t = looks_like_time[0]
+                warn(
+                    f"lap() sums second derivatives over every coordinate, '{t}' included, "
+                    f"since no coordinate is declared time; add 'time {t}' if '{t}' is time",
+                    span,
+                )
             inner = self.visit(args[0])
-            return sympy.Add(*(self._differentiate(inner, [(c, 2)], span) for c in space))
+            return vectors.componentwise(
+                inner,
+                lambda c: sympy.Add(*(self._differentiate(c, [(x, 2)], span) for x in space)),
+            )
         if name.startswith("d") and len(name) > 1 and self.b.scope.kind(name) is None:
             coords = checks.split_coordinates(
                 name[1:], self.b.scope.names("coord"), span, f"'{name}(...)'"
@@ -485,6 +637,8 @@ class _Expressions(Interpreter):
     def _differentiate(
         self, expr: sympy.Expr, spec: list[tuple[str, int]], span: Span
     ) -> sympy.Expr:
+        if vectors.is_shaped(expr):  # componentwise
+            return vectors.componentwise(expr, lambda c: self._differentiate(c, spec, span))
         inputs = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "input")
         if inputs:
             raise PDEError(
@@ -492,6 +646,16 @@ class _Expressions(Interpreter):
                 "not functions, and cannot be differentiated",
                 span,
             )
+        params = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "param")
+        if params and not expr.atoms(sympy.core.function.AppliedUndef):
+            if not any(self.b.scope.kind(s.name) == "coord" for s in expr.free_symbols):
+                names = ", ".join(f"'{p}'" for p in params)
+                word = "parameter" if len(params) == 1 else "parameters"
+                warn(
+                    f"derivative of the {word} {names}: parameters are constants, so "
+                    "this derivative is 0 and its term vanishes from the equation",
+                    span,
+                )
         order = sum(n for _, n in spec) + max(
             (sum(n for _, n in d.variable_count) for d in expr.atoms(sympy.Derivative)), default=0
         )
@@ -512,12 +676,37 @@ class _Expressions(Interpreter):
                         f"more than {checks.MAX_DIFFERENTIATION_WORK} nodes",
                         span,
                     )
+                estimate = checks.derivative_size(expr, coord_symbol(coord), self.b.sizes)
+                if estimate > checks.MAX_DERIVATIVE_ESTIMATE:
+                    raise PDEError(
+                        f"expression too large to differentiate: its derivative in '{coord}' "
+                        f"would have about {estimate} nodes (at most "
+                        f"{checks.MAX_EXPRESSION_SIZE})",
+                        span,
+                    )
                 expr = _diff(expr, coord_symbol(coord))
         self.b.check_size(expr, span)
         return expr
 
     def _coord_symbols(self) -> tuple[sympy.Symbol, ...]:
         return self.b.all_coords
+
+    # -- vectors, tensors and complex values -----------------------------------------
+    def _vector_ops(self, span: Span) -> vectors.Operators:
+        space = [c for c in self.b.scope.names("coord") if c != self.b.time_ahead]
+        return vectors.Operators(space, lambda e, x: self._differentiate(e, [(x, 1)], span), span)
+
+    def tuple(self, tree: Tree):
+        if self.constant:
+            raise PDEError("a parameter default must be a scalar constant", self.b.span(tree))
+        values = [self.visit(c) for c in tree.children]
+        return vectors.stack(values, [self.b.span(c) for c in tree.children])
+
+    def index(self, tree: Tree):
+        base, *positions = tree.children
+        value = self.visit(base)
+        spans = [self.b.span(p) for p in positions]
+        return vectors.index(value, [self.visit(p) for p in positions], spans, self.b.span(tree))
 
     def __default__(self, tree: Tree):  # pragma: no cover - every grammar rule has a method
         raise PDEError(f"internal error: no rule for '{tree.data}'", self.b.span(tree))

@@ -304,3 +304,23 @@ def test_pdecomp_verify_checks_periodic_equations(backend):
     report = verify(pdecomp.loads(SYSTEM, "s.pde"), backend, "zcs", points=5)
     assert report.ok, report.table()
     assert {row.equation for row in report.rows} >= {"px", "pxx", "py"}
+
+
+def test_vector_equations_sample_and_sum_their_components(backend):
+    text = (
+        "coords x, y\nfields u, v\ndomain x in [0, 1], y in [0, 1]\nvector w = (u, v)\n"
+        "eq mom: lap(w) = w\neq wall: w = (0, 0) on y = 0\n"
+    )
+    fw = Framework(backend)
+    pde = pdecomp.compile(pdecomp.loads(text), backend=backend)
+    dtype = dtypes(backend)["float64"]
+    points = pde.sample("wall", 6, seed=1, dtype=dtype)  # the components' face
+    assert np.all(as_numpy(points)[1] == 0)
+    formulas = [sympy.sin(X + Y), X * Y**2]
+    model = manufactured_model(fw, pde.system.coord_symbols, formulas)
+    got = as_numpy([pde.loss(model, {"wall": points}, {"wall": 2.0})])[0]
+    want = sum(
+        2.0 * np.mean(sympy_residual(pde.system, c, formulas, as_numpy(points)) ** 2)
+        for c in ("wall_x", "wall_y")
+    )
+    assert got == pytest.approx(want, rel=1e-12)

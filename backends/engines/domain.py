@@ -13,6 +13,7 @@ from __future__ import annotations
 # Placeholders: a generated module defines these in its per-system part and engine.
 COORDS: tuple = ()
 EQUATIONS: dict = {}
+GROUPS: dict = {}
 DOMAIN: dict = {}
 WHERE: dict = {}
 PERIODIC: dict = {}
@@ -36,8 +37,10 @@ def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
     points. method: "uniform" (independent points) or "sobol" (quasi-random; see
     _draw). dtype and device: of the arrays.
     """
+    if name in GROUPS:  # a vector, tensor or complex equation: its components' place
+        name = GROUPS[name][0]
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        raise ValueError(f"unknown equation {name!r}; equations: {_known()}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
@@ -54,6 +57,7 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
     points: dict equation name -> its coordinates (a tuple, such as sample() returns);
         every equation is evaluated at its own points.
     weights: dict equation name -> number (or scalar array); 1 for names left out.
+        A vector, tensor or complex equation counts the sum of its components' terms.
     values: params (and inputs) as keywords, passed to every residual.
     Differentiable: the result trains the model (torch keeps the graph; in JAX it is a
     pure function of the model's parameters when the model closes over them).
@@ -64,11 +68,9 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
     if not isinstance(weights, dict):
         raise TypeError(f"weights must be a dict equation name -> number, got {weights!r}")
     for what, names in (("points", points), ("weights", weights)):
-        unknown = [key for key in names if key not in EQUATIONS]
+        unknown = [key for key in names if key not in EQUATIONS and key not in GROUPS]
         if unknown:
-            raise ValueError(
-                f"unknown equation {unknown[0]!r} in {what}; equations: {', '.join(EQUATIONS)}"
-            )
+            raise ValueError(f"unknown equation {unknown[0]!r} in {what}; equations: {_known()}")
     total = 0
     for name, coords in points.items():
         if not isinstance(coords, (tuple, list)):
@@ -77,8 +79,14 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
                 f"got {type(coords).__name__}"
             )
         r = residual(name, model, *coords, field_axis=field_axis, **values)
-        total = total + weights.get(name, 1) * _mean_square(r)
+        square = sum(map(_mean_square, r)) if name in GROUPS else _mean_square(r)
+        total = total + weights.get(name, 1) * square  # a group: its components' sum
     return total
+
+
+def _known():
+    """The equation names, and the groups with their components."""
+    return ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
 
 
 def _stream(name):

@@ -54,6 +54,8 @@ DERIVATIVES = {
     "u_t": ("u", "t"),
     "u_xx": ("u", "xx"),
 }
+# Vector, tensor and complex equations: name -> its scalar equations, in order.
+GROUPS = {}
 
 # The domain: coordinate -> (lower bound, upper bound) of its closed interval.
 DOMAIN = {
@@ -117,9 +119,17 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 
 
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """The residual of one equation, computing only the derivatives it reads."""
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
@@ -307,11 +317,15 @@ def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
     product of the other intervals' lengths; the largest remainders get the odd points),
     face after face, and the face's coordinate is its bound exactly. A periodic equation
     (PERIODIC) gets points of the lower face of its coordinate: its residual reads both
-    faces itself. The same seed gives the same points. method: "uniform" (independent
-    points) or "sobol" (quasi-random; see _draw). dtype and device: of the arrays.
+    faces itself. The points depend on the seed and the equation's name only: the same
+    seed gives the same points, and two equations sampled with one seed get independent
+    points. method: "uniform" (independent points) or "sobol" (quasi-random; see
+    _draw). dtype and device: of the arrays.
     """
+    if name in GROUPS:  # a vector, tensor or complex equation: its components' place
+        name = GROUPS[name][0]
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        raise ValueError(f"unknown equation {name!r}; equations: {_known()}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
@@ -319,7 +333,7 @@ def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
     if method not in SAMPLING:
         raise ValueError(f"unknown sampling method {method!r}; methods: {', '.join(SAMPLING)}")
     faces = _faces(name)
-    return _draw(faces, _split(n, faces), seed, method, dtype, device)
+    return _draw(faces, _split(n, faces), seed, _stream(name), method, dtype, device)
 
 
 def loss(model, points, weights=None, *, field_axis=-1, **values):
@@ -328,6 +342,7 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
     points: dict equation name -> its coordinates (a tuple, such as sample() returns);
         every equation is evaluated at its own points.
     weights: dict equation name -> number (or scalar array); 1 for names left out.
+        A vector, tensor or complex equation counts the sum of its components' terms.
     values: params (and inputs) as keywords, passed to every residual.
     Differentiable: the result trains the model (torch keeps the graph; in JAX it is a
     pure function of the model's parameters when the model closes over them).
@@ -338,11 +353,9 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
     if not isinstance(weights, dict):
         raise TypeError(f"weights must be a dict equation name -> number, got {weights!r}")
     for what, names in (("points", points), ("weights", weights)):
-        unknown = [key for key in names if key not in EQUATIONS]
+        unknown = [key for key in names if key not in EQUATIONS and key not in GROUPS]
         if unknown:
-            raise ValueError(
-                f"unknown equation {unknown[0]!r} in {what}; equations: {', '.join(EQUATIONS)}"
-            )
+            raise ValueError(f"unknown equation {unknown[0]!r} in {what}; equations: {_known()}")
     total = 0
     for name, coords in points.items():
         if not isinstance(coords, (tuple, list)):
@@ -351,8 +364,22 @@ def loss(model, points, weights=None, *, field_axis=-1, **values):
                 f"got {type(coords).__name__}"
             )
         r = residual(name, model, *coords, field_axis=field_axis, **values)
-        total = total + weights.get(name, 1) * _mean_square(r)
+        square = sum(map(_mean_square, r)) if name in GROUPS else _mean_square(r)
+        total = total + weights.get(name, 1) * square  # a group: its components' sum
     return total
+
+
+def _known():
+    """The equation names, and the groups with their components."""
+    return ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+
+
+def _stream(name):
+    """A number fixed by the equation's name, so equations draw independent points."""
+    value = 0
+    for char in name:
+        value = (value * 131 + ord(char)) % 2**31
+    return value
 
 
 def _faces(name):
@@ -392,12 +419,16 @@ def _at_face(coords, site):
 # ---- Points where an equation holds, drawn with PyTorch's own generators
 
 
-def _draw(faces, counts, seed, method, dtype, device):
-    """One array per coordinate: counts[i] points on faces[i], face after face."""
+def _draw(faces, counts, seed, stream, method, dtype, device):
+    """One array per coordinate: counts[i] points on faces[i], face after face.
+
+    The generator is seeded with seed * 2**31 + stream (stream: a number of the
+    equation's name, below 2**31), so equations draw independent points.
+    """
     dtype = torch.get_default_dtype() if dtype is None else dtype
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed * 2**31 + stream)
     columns = [[] for _ in COORDS]
     for (face, side), m in zip(faces, counts):
         free = [c for c in COORDS if c != face]
