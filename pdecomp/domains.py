@@ -17,7 +17,7 @@ import sympy
 from lark import Tree
 from sympy.core.function import AppliedUndef
 
-from pdecomp import checks
+from pdecomp import checks, complexes, vectors
 from pdecomp.errors import PDEError
 from pdecomp.ir import Domain, Face, Interval, Span, System, coord_symbol, value_symbol
 
@@ -160,7 +160,13 @@ def build_periodic(expressions, args: list[Tree], span: Span) -> sympy.Expr:
             "have no value on the opposite face",
             span,
         )
-    return Periodic(inner, coord_symbol(coord), interval.lo, interval.hi)
+    args = (coord_symbol(coord), interval.lo, interval.hi)
+
+    def periodic(value):  # of each component, and of a complex value's two parts
+        real, imag = complexes.split(value)
+        return Periodic(real, *args) + (sympy.I * Periodic(imag, *args) if imag != 0 else 0)
+
+    return vectors.componentwise(inner, periodic)
 
 
 def periodic_coordinate(builder, name: str, residual, faces, span: Span) -> str | None:

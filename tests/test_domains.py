@@ -208,3 +208,21 @@ def test_check_without_domain_is_unchanged(tmp_path, capsys):
     path.write_text(H + "eq e: u_t = u_xx\n")
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "  eq e: u_t - u_xx = 0"
+
+
+def test_periodic_of_vectors_and_complex_fields_is_per_component():
+    text = "coords x, y\nfields u, v\ndomain x in [0, 1], y in [0, 1]\nvector w = (u, v)\n"
+    system = pdecomp.loads(text + "eq p: periodic(w, x)\neq q: w = (0, 0) on y = 1\n")
+    y = sympy.Symbol("y", real=True)
+    for name, field in (("p_x", "u"), ("p_y", "v")):
+        f = sympy.Function(field, real=True)
+        assert system.equations[name].doit() == f(0, y) - f(1, y)
+    info = {e.name: e for e in system.equation_info}
+    assert info["p_x"].periodic == "x" and info["q_y"].where[0].value == 1
+    text = "coords x, t\nfields h complex\ndomain x in [-5, 5], t in [0, 1]\n"
+    system = pdecomp.loads(text + "eq per: periodic(h_x, x)\n")
+    for part in ("re", "im"):
+        h = sympy.Function(f"h_{part}", real=True)
+        d = sympy.Derivative(h(x, t), x)
+        expected = sympy.Subs(d, x, -5) - sympy.Subs(d, x, 5)
+        assert system.equations[f"per_{part}"].doit() == expected
