@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--soft", action="store_true", help="ic and bc in the loss, not in the network"
     )
+    parser.add_argument(
+        "--sampling", default="uniform", choices=("uniform", "sobol"), help="of the points"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "output")
     parser.add_argument(
         "--threads", type=int, default=1, help="torch CPU threads (1 is fastest for this size)"
@@ -102,9 +105,9 @@ def main(argv: list[str] | None = None) -> dict:
     bar = tqdm(range(args.steps), desc=f"training PINN (burgers.pde, {form})", unit="step")
     for step in bar:
         seed = args.seed * 100_003 + step
-        points = {"burgers": pde.sample("burgers", args.points, seed=seed)}
-        points["ic"] = pde.sample("ic", 256, seed=seed)  # t = 0
-        points["bc"] = pde.sample("bc", 256, seed=seed)  # 128 at x = -1, 128 at x = 1
+        points = {"burgers": pde.sample("burgers", args.points, seed, args.sampling)}
+        points["ic"] = pde.sample("ic", 256, seed, args.sampling)  # t = 0
+        points["bc"] = pde.sample("bc", 256, seed, args.sampling)  # 128 at x = -1, 128 at x = 1
         loss = pde.loss(model, {name: points[name] for name in trained}, weights)
         optimizer.zero_grad()
         loss.backward()
