@@ -49,8 +49,23 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=float, default=420.0, help="seconds per subprocess")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # backend method
+    parser.add_argument(
+        "--report-only", type=Path, metavar="JSONL", help="tables and plot from saved records"
+    )
     args = parser.parse_args(argv)
     sizes, orders = ((2, 16), (1, 2)) if args.quick else ((4, 200), ORDERS)
+    if args.report_only:
+        lines = args.report_only.read_text(encoding="utf-8").splitlines()
+        records = sorted(
+            (json.loads(s) for s in lines if s.strip()),
+            key=lambda r: (list(METHODS).index(r["backend"]), r["method"], r["P"]),
+        )
+        machine = {"wall_min": float("nan"), "load": os.getloadavg()[0], "sizes": sizes}
+        _write(
+            {"records": records, "machine": {**machine, "cap_s": args.cap, "quick": False}},
+            args.out,
+        )
+        return 0
     if args.one:
         for line in run_method(*args.one, sizes, orders, args.cap):
             print(json.dumps(line), flush=True)
@@ -81,13 +96,16 @@ def main(argv=None) -> int:
         "cap_s": args.cap,
         "quick": args.quick,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    record = {"records": records, "machine": machine}
-    (args.out / "order-sweep.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
-    (args.out / "order-sweep.md").write_text(report(record), encoding="utf-8")
-    plot(record, args.out / "order-sweep.png")
-    print(f"wrote {args.out / 'order-sweep.md'}")
+    _write({"records": records, "machine": machine}, args.out)
     return 0
+
+
+def _write(record: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "order-sweep.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+    (out / "order-sweep.md").write_text(report(record), encoding="utf-8")
+    plot(record, out / "order-sweep.png")
+    print(f"wrote {out / 'order-sweep.md'}")
 
 
 def _subprocess(backend, method, args, orders) -> list[dict]:
@@ -103,6 +121,11 @@ def _subprocess(backend, method, args, orders) -> list[dict]:
     if status and len(seen) < len(orders):  # the order that was running when it stopped
         p = min(set(orders) - seen)
         lines.append({"backend": backend, "method": method, "P": p, "status": status})
+        lines += [
+            {"backend": backend, "method": method, "P": q, "status": "not run"}
+            for q in orders
+            if q > p
+        ]
     return lines
 
 

@@ -3,7 +3,7 @@
 Input: a Plan from :func:`pdecomp.analyze.analyze`. Output: the same Plan, where every
 sum of derivatives of one field with constant coefficients and a common factor, such as
 ``D*(w_xxxx + 2*w_xxyy + w_yyyy)`` or ``mu*u_xx + mu*u_yy``, is read by its equation as
-one value (``w__lin0``), listed in ``Plan.combinations`` as ``(field, ((derivative,
+one value (``_lin0_w``), listed in ``Plan.combinations`` as ``(field, ((derivative,
 coefficient), ...))``.
 
 Reverse-mode ZCS then sums the members at the level of the scalar omega-derivatives and
@@ -65,7 +65,7 @@ def _fused(expr, symbols, derivatives, uses, combinations):
             terms += [factor * c * value_symbol(n) for n, c in members]
             continue
         members.sort(key=lambda m: list(derivatives).index(m[0]))
-        name = f"{field}__lin{len(combinations)}"
+        name = f"_lin{len(combinations)}_{field}"  # no user name starts with "_"
         combinations[name] = (field, tuple(members))
         terms.append(factor * value_symbol(name))
     return sympy.Add(*terms)

@@ -49,8 +49,8 @@ def _sympy_plate(points):
 
 def test_fusion_reads_each_linear_operator_as_one_value():
     plan = pdecomp.compile(pdecomp.loads(PLATE), method="zcs").plan
-    assert plan.combinations == {"w__lin0": ("w", (("w_xxxx", 1), ("w_xxyy", 2), ("w_yyyy", 1)))}
-    assert plan.equations[0].args == ("w__lin0", "D", "q")
+    assert plan.combinations == {"_lin0_w": ("w", (("w_xxxx", 1), ("w_xxyy", 2), ("w_yyyy", 1)))}
+    assert plan.equations[0].args == ("_lin0_w", "D", "q")
     # members read elsewhere are not fused (their own pass is needed anyway)
     shared = pdecomp.loads("coords x, y\nfields u\neq a: u_xx + u_yy\neq b: u_xx*u")
     assert pdecomp.compile(shared, method="zcs").plan.combinations == {}
@@ -59,8 +59,8 @@ def test_fusion_reads_each_linear_operator_as_one_value():
         "coords x, y\nfields u, v\nparams k = 1\neq e: k*u_xx + k*u_yy + v_xx + u*v_yy"
     )
     plan = pdecomp.compile(mixed, method="zcs").plan
-    assert plan.combinations == {"u__lin0": ("u", (("u_xx", 1), ("u_yy", 1)))}
-    assert str(plan.equations[0].expr) == "k*u__lin0 + u*v_yy + v_xx"
+    assert plan.combinations == {"_lin0_u": ("u", (("u_xx", 1), ("u_yy", 1)))}
+    assert str(plan.equations[0].expr) == "_lin0_u*k + u*v_yy + v_xx"
     # methods that do not fuse see the plain derivatives
     assert pdecomp.compile(pdecomp.loads(PLATE), method="zcs-fwd").plan.combinations == {}
 
