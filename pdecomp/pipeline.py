@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 
 from pdecomp.analyze import analyze
+from pdecomp.backends.jax import taylor_tables
 from pdecomp.build import build
+from pdecomp.errors import PDEError
 from pdecomp.files import normalise, read_source
 from pdecomp.fusion import fuse
 from pdecomp.ir import System
@@ -32,16 +34,18 @@ METHODS = (
 )
 
 # What `method="auto"` picks, per backend and highest derivative order of the system:
-# the fastest method measured at that order (docs/methods.md; orders past 4 use the
-# order-4 choice).
+# the fastest method measured at that order (docs/methods.md, benchmarks/results/
+# order-sweep.md; orders past 5 use the order-5 choice). torch's decides the layout at
+# call time; JAX's Taylor mode falls back to zcs-fwd past its basis limit.
 AUTO = {
     "torch": {
         1: "zcs-or-pointwise",
         2: "zcs-or-pointwise",
         3: "zcs-or-pointwise",
         4: "zcs-or-pointwise",
+        5: "zcs-or-pointwise",
     },
-    "jax": {1: "zcs-fwd", 2: "zcs-fwd", 3: "zcs-taylor", 4: "zcs-fwd"},
+    "jax": {1: "zcs-fwd", 2: "zcs-fwd", 3: "zcs-taylor", 4: "zcs-fwd", 5: "zcs-taylor"},
 }
 
 
@@ -97,8 +101,14 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
             )
         system = loads(read_source(system, "pdecomp.compile"), str(system))  # path -> System
     plan = analyze(system)  # System -> Plan: plain symbols and the derivative chain
-    if method == "auto":
+    auto = method == "auto"
+    if auto:
         method = auto_method(backend, plan.max_order)
+    if auto and method == "zcs-taylor":
+        try:
+            taylor_tables(plan)  # too many unknown derivatives of one order for Taylor mode
+        except PDEError:
+            method = "zcs-fwd"
     if method in target.fused:
         plan = fuse(plan)  # Plan -> Plan: linear operators read as one value each
     source = target.emit(plan, method, Path(system.file).name, __version__)  # Plan -> str

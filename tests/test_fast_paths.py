@@ -220,3 +220,12 @@ def test_verify_checks_a_fused_operator_through_its_members(backend):
 
     report = verify(pdecomp.loads(PLATE), backend=backend, method="zcs")
     assert report.ok and report.rows[0].order == 4
+
+
+def test_auto_past_fourth_order_takes_taylor_mode_in_jax_within_its_basis():
+    high = pdecomp.loads("coords x, y\nfields u\neq e: d(u, x, 6) + d(u, y, 6)")
+    assert pdecomp.compile(high, backend="jax", method="auto").method == "zcs-taylor"
+    assert pdecomp.compile(high, backend="torch", method="auto").method == "zcs-or-pointwise"
+    # 36 unknown seventh derivatives in 3-D: past Taylor mode's basis, forward mode instead
+    wide = pdecomp.loads("coords x, y, z\nfields u\neq e: d(d(u, x, 3), y, 4) + d(u, z, 7)")
+    assert pdecomp.compile(wide, backend="jax", method="auto").method == "zcs-fwd"
