@@ -12,9 +12,11 @@ draws random points, and evaluates every residual three ways:
    generated engines: ``torch.autograd.grad`` on one scalar leaf per coordinate of one
    point at a time, or ``jax.grad`` of a per-point scalar function (vectorised with
    ``jax.vmap``). Only the generated module's ``EQUATIONS`` table (the per-equation
-   arithmetic and its argument names) is reused; which derivative a name such as
-   ``u_xt`` stands for is read from the name itself, not from the module's ``CHAIN`` or
-   ``DERIVATIVES`` tables, so a wrong derivative chain is caught too;
+   arithmetic and its argument names) and, for periodic equations, its ``DOMAIN``
+   bounds are reused (``u_x__hi_x`` is ``u_x`` with ``x`` at its upper bound); which
+   derivative a name such as ``u_xt`` stands for is read from the name itself, not
+   from the module's ``CHAIN`` or ``DERIVATIVES`` tables, so a wrong derivative chain is
+   caught too;
 3. with high-order central finite differences (12th-order accurate stencils, exact
    Fornberg weights) of the same network, with no automatic differentiation at all.
 
@@ -199,10 +201,19 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     fields = {f: fw.numpy(fw.field(net, flat)) for f, net in zip(module.FIELDS, nets)}
     by_autograd = {**fields, **fw.point_derivatives(nets, derivatives, xs)}
     by_fd = {**fields, **_finite_differences(fw, nets, derivatives, xs)}
+    for site, at in _faces(module, xs):  # periodic equations: values read at the faces
+        on_face = [fw.array(x) for x in at]
+        fields = {f: fw.numpy(fw.field(net, on_face)) for f, net in zip(module.FIELDS, nets)}
+        for values, found in (
+            (by_autograd, fw.point_derivatives(nets, derivatives, at)),
+            (by_fd, _finite_differences(fw, nets, derivatives, at)),
+        ):
+            values.update((f"{name}__{site}", v) for name, v in {**fields, **found}.items())
 
     rows = []
     for name, (function, args) in module.EQUATIONS.items():
-        order = max((len(paths[a]) for a in args if a in paths), default=0)
+        bases = [a.partition("__")[0] for a in args]  # u_x__lo_x: u_x at a face
+        order = max((len(paths[a]) for a in bases if a in paths), default=0)
         method_values = fw.numpy(by_method[name]).reshape(-1)[inner]
         references = [
             _evaluate(fw, function, args, module, xs, inputs, values)[inner]
@@ -252,6 +263,7 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     result = {}
     for _, args in module.EQUATIONS.values():
         for name in args:
+            name = name.partition("__")[0]  # a value read at a face: u_x__lo_x is u_x
             # the field is the longest one the name starts with (h_re_x: h_re, x)
             field = max((f for f in fields if name.startswith(f + "_")), key=len, default=None)
             if field is None:
@@ -263,6 +275,18 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
                 parts = suffix.split("_")
             path = sorted(coords.index(c) for c in parts)
             result[name] = (fields.index(field), tuple(path))
+    return result
+
+
+def _faces(module, xs):
+    """[(site, points)]: the faces periodic equations read (``lo_x``: x at its lower bound)."""
+    sites = sorted({a.partition("__")[2] for _, args in module.EQUATIONS.values() for a in args})
+    result = []
+    for site in filter(None, sites):
+        side, _, coord = site.partition("_")
+        at = xs.copy()
+        at[module.COORDS.index(coord)] = float(module.DOMAIN[coord][0 if side == "lo" else 1])
+        result.append((site, at))
     return result
 
 
