@@ -136,6 +136,7 @@ def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values
 
 def _evaluate(names, model, coords, create_graph, field_axis, values):
     coords = _check_coords(coords)
+    field_axis = _field_axis(coords, field_axis)
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     sites = {}  # "" (the points given) or a face such as "lo_x" -> derivatives read there
@@ -147,9 +148,92 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
                 if value in DERIVATIVES and value not in wanted:
                     wanted.append(value)
     for site, wanted in sites.items():
-        found = _derivatives(model, _at_face(coords, site), wanted, create_graph, field_axis)
+        at = _at_face(coords, site)
+        found = _differentiate(_derivatives, model, at, wanted, create_graph, field_axis)
         env.update((f"{key}__{site}" if site else key, v) for key, v in found.items())
-    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+    like = next(v for key, v in env.items() if key.partition("__")[0] in FIELDS)
+    return _finish(names, env, like)  # every residual of the fields' shape
+
+
+def _field_axis(coords, field_axis):
+    """``field_axis`` checked; None where one field's coordinates come in columns (N, 1).
+
+    One field with a size-1 axis at ``field_axis`` is that field without the axis, unless
+    the coordinates have that axis too (DeepXDE's columns): then the output is the field.
+    """
+    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
+        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
+    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
+        points = _broadcast_all([tuple(c.shape) for c in coords])
+        if points and len(points) >= -field_axis and points[field_axis] == 1:
+            return None  # coordinates in columns, (N, 1): the output is the field
+    return field_axis
+
+
+def _finish(names, env, like):
+    """The residuals of ``names`` from the values in ``env``, each of the shape of ``like``."""
+    shape = tuple(like.shape)
+    _check_shapes(names, env, shape)
+    result = {}
+    for name in names:
+        value = EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1]))
+        if not _is_array(value) or tuple(value.shape) != shape:
+            value = _fill(value, like)  # a constant, or a term of fewer axes
+        result[name] = value
+    return result
+
+
+def _check_shapes(names, env, shape):
+    """Every coordinate, and every param and input read, fits in the fields' shape.
+
+    The one rule: a residual has exactly the shape of the field values. A term that
+    would broadcast it beyond (fields (N, 1) from a model given coordinates (N,) make
+    (N, N) with a term in x) is an error naming the term, never a larger residual.
+    """
+    read = [a for name in names for a in EQUATIONS[name][1] if a in PARAMS or a in INPUTS]
+    for arg in (*COORDS, *dict.fromkeys(read)):
+        got = tuple(getattr(env[arg], "shape", ()))
+        wider = _broadcast(got, shape)
+        if wider != shape:
+            kind = "coordinate" if arg in COORDS else "param" if arg in PARAMS else "input"
+            would = f" (a term in it would make the residual {wider})" if wider else ""
+            raise ValueError(
+                f"{kind} {arg!r} has shape {got}, which does not broadcast to the fields' "
+                f"shape {shape}{would}; every residual has the fields' shape: give {arg!r} "
+                "a shape that broadcasts to it"
+            )
+
+
+def _check_repeatable(coords, shape):
+    """DataVect repeats every coordinate to the output's shape: each must broadcast to it."""
+    for name, c in zip(COORDS, coords):
+        if _broadcast(tuple(c.shape), shape) != shape:
+            raise ValueError(
+                f"datavect repeats the coordinates to the output's shape {shape}; coordinate "
+                f"{name!r} has shape {tuple(c.shape)}, which does not broadcast to it"
+            )
+
+
+def _broadcast_all(shapes):
+    """The broadcast of several shapes, or None."""
+    out = ()
+    for shape in shapes:
+        out = _broadcast(out, shape)
+        if out is None:
+            return None
+    return out
+
+
+def _broadcast(a, b):
+    """The broadcast of two shapes, or None where they do not broadcast."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and 1 not in (m, n):
+            return None
+        out.append(n if m == 1 else m)
+    return tuple(reversed(out))
 
 
 def _check_shapes(names, env, shape):
