@@ -21,6 +21,19 @@ from pathlib import Path
 
 from pdecomp.ir import Plan, System
 
+# Framework module -> the extra that installs it.
+EXTRAS = {"torch": "torch", "jax": "jax", "jaxlib": "jax"}
+
+
+def missing_framework(module: str, backend: str) -> ImportError:
+    """The error for a generated module whose framework is not installed."""
+    extra = EXTRAS.get(module.split(".")[0], backend)
+    return ImportError(
+        f"the {backend} residuals need {module.split('.')[0]}, which is not installed; "
+        f"install it with: pip install pdecomp[{extra}]  (generating the code, as "
+        "`pdecomp compile -o FILE` or `.source`, needs no framework)"
+    )
+
 
 class _GeneratedSource(importlib.abc.SourceLoader):
     """Loads a module from generated text held in memory."""
@@ -61,8 +74,21 @@ class CompiledPDE:
     def __init__(self, system: System, plan: Plan, source: str, backend: str, method: str):
         self.system, self.plan, self.source = system, plan, source
         self.backend, self.method = backend, method
-        digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-        self.module = load_module(source, f"pdecomp_generated_{backend}_{digest}")
+        self._module = None
+
+    @property
+    def module(self):
+        """The generated module, imported on first use (code generation needs no framework)."""
+        if self._module is None:
+            digest = hashlib.sha256(self.source.encode()).hexdigest()[:12]
+            name = f"pdecomp_generated_{self.backend}_{digest}"
+            try:
+                self._module = load_module(self.source, name)
+            except ModuleNotFoundError as error:
+                if error.name and error.name.split(".")[0] in EXTRAS:
+                    raise missing_framework(error.name, self.backend) from None
+                raise
+        return self._module
 
     @property
     def equations(self) -> tuple[str, ...]:
@@ -80,11 +106,17 @@ class CompiledPDE:
         # By source: unpickling loads the generated module again (no recompilation).
         return (CompiledPDE, (self.system, self.plan, self.source, self.backend, self.method))
 
-    def write(self, path: str | os.PathLike) -> Path:
-        """Write the generated module to ``path``."""
-        path = Path(path)
-        path.write_text(self.source, encoding="utf-8")
-        return path
+    def write(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the generated module to ``path``, atomically; returns the path written.
+
+        Never over a `.pde` file or the file this system was loaded from (a
+        ``ValueError``), nor over an existing file pdecomp did not generate unless
+        ``overwrite``. A symbolic link is followed: its target is written.
+        """
+        from pdecomp.files import check_destination, write_atomic
+
+        source = self.system.file if os.path.exists(self.system.file) else None
+        return write_atomic(check_destination(path, source, force=overwrite), self.source)
 
     def __repr__(self) -> str:
         return (
