@@ -152,7 +152,25 @@ def _leaf_residuals(compiled, names, x, y, values):
     coords = tuple(x[:, k : k + 1] for k in range(n))
     outputs = y if fields == 1 else tuple(y[:, i : i + 1] for i in range(fields))
     keywords = {k: (v(x) if callable(v) else v) for k, v in values.items()}
-    out = module.residuals_from(
-        outputs, coords, leaf=x, names=names, cache=_chain(compiled, x, y), **keywords
-    )
+    cache = _chain(compiled, x, y)
+    _share_first_derivatives(module, names, x, y, cache)
+    out = module.residuals_from(outputs, coords, leaf=x, names=names, cache=cache, **keywords)
     return [out[name] for name in names]
+
+
+def _share_first_derivatives(module, names, x, y, cache):
+    """Take each field's first backward pass (dy_i/dx) through DeepXDE's gradient cache.
+
+    DeepXDE's own boundary conditions (NeumannBC, RobinBC, ...) and these residuals then
+    compute it once per step between them.
+    """
+    dde = sys.modules.get("deepxde")
+    if dde is None:
+        return
+    grads = cache.setdefault("leaf_grads", {})  # the engine's (field, parent) -> d/dx
+    for name in names:
+        for arg in module.EQUATIONS[name][1]:
+            if arg in module.DERIVATIVES:
+                f = module.FIELDS.index(module.DERIVATIVES[arg][0])
+                if (f, "") not in grads:
+                    grads[(f, "")] = dde.grad.jacobian(y, x, i=f, j=None)
