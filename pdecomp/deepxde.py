@@ -149,16 +149,18 @@ def _leaf_residuals(compiled, names, x, y, values):
             f"y has shape {tuple(y.shape)}; expected (N, {fields}): the fields "
             f"{', '.join(module.FIELDS)} as columns"
         )
-    coords = tuple(x[:, k : k + 1] for k in range(n))
+    reads = {a for name in names for a in module.EQUATIONS[name][1]}
+    # Coordinates as (N, 1) columns, only when an equation reads one.
+    coords = tuple(x[:, k : k + 1] for k in range(n)) if reads & set(module.COORDS) else None
     outputs = y if fields == 1 else tuple(y[:, i : i + 1] for i in range(fields))
     keywords = {k: (v(x) if callable(v) else v) for k, v in values.items()}
     cache = _chain(compiled, x, y)
-    _share_first_derivatives(module, names, x, y, cache)
+    _share_first_derivatives(module, reads, x, y, cache)
     out = module.residuals_from(outputs, coords, leaf=x, names=names, cache=cache, **keywords)
     return [out[name] for name in names]
 
 
-def _share_first_derivatives(module, names, x, y, cache):
+def _share_first_derivatives(module, reads, x, y, cache):
     """Take each field's first backward pass (dy_i/dx) through DeepXDE's gradient cache.
 
     DeepXDE's own boundary conditions (NeumannBC, RobinBC, ...) and these residuals then
@@ -168,9 +170,7 @@ def _share_first_derivatives(module, names, x, y, cache):
     if dde is None:
         return
     grads = cache.setdefault("leaf_grads", {})  # the engine's (field, parent) -> d/dx
-    for name in names:
-        for arg in module.EQUATIONS[name][1]:
-            if arg in module.DERIVATIVES:
-                f = module.FIELDS.index(module.DERIVATIVES[arg][0])
-                if (f, "") not in grads:
-                    grads[(f, "")] = dde.grad.jacobian(y, x, i=f, j=None)
+    for arg in sorted(reads & set(module.DERIVATIVES)):
+        f = module.FIELDS.index(module.DERIVATIVES[arg][0])
+        if (f, "") not in grads:
+            grads[(f, "")] = dde.grad.jacobian(y, x, i=f, j=None)

@@ -81,10 +81,27 @@ def _given_leaf(fields, leaf, wanted, cache):
                 continue
             parent, k = CHAIN[suffix]
             if (f, parent) not in grads:
-                parent_value = values[(f, parent)]
-                g = _grads(parent_value.sum(), [leaf], create_graph=True)[0]
-                grads[(f, parent)] = torch.zeros_like(leaf) if g is None else g
-            values[(f, suffix)] = grads[(f, parent)].select(-1, k).reshape(fields[f].shape)
+                grads[(f, parent)] = _leaf_grad(values[(f, parent)], leaf)
+            values[(f, suffix)] = _column(grads[(f, parent)], k, fields[f].shape)
     return {
         name: values[(FIELDS.index(DERIVATIVES[name][0]), DERIVATIVES[name][1])] for name in wanted
     }
+
+
+def _leaf_grad(value, leaf):
+    """d(value)/d(leaf) summed over the points: one backward pass (all-ones seed)."""
+    if not value.requires_grad:
+        return torch.zeros_like(leaf)
+    (g,) = torch.autograd.grad(
+        value, leaf, grad_outputs=torch.ones_like(value), create_graph=True, allow_unused=True
+    )
+    return torch.zeros_like(leaf) if g is None else g
+
+
+def _column(g, k, shape):
+    """Coordinate k of the leaf gradient `g`, in the field's shape (one view when it can)."""
+    if tuple(g.shape) == tuple(shape) and g.shape[-1] == 1:
+        return g
+    if tuple(g.shape[:-1]) + (1,) == tuple(shape):
+        return g[..., k : k + 1]
+    return g.select(-1, k).reshape(shape)
