@@ -63,6 +63,7 @@ _KEYWORDS = {
     "let": "let",
     "equation": "eq",
     "anonymous_equation": "eq",
+    "vector": "vector",
 }
 
 

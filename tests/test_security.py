@@ -54,8 +54,15 @@ MINIMAL = "coords xq\nfields uq\neq aq: uq = 1\n"  # no derivatives, params or i
 REFERENCE_USER = {"referenceq", "xq", "tq", "uq", "vq", "nuq", "kq", "fq", "gq"}
 REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq"}
 EVALUATORS = {"eval", "exec", "compile", "__import__", "open", "input", "breakpoint"}
-LANGUAGE = {*checks.FUNCTIONS, *checks.OPERATORS, *checks.CONSTANTS}  # words of equation text
-TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "EQUATIONS")
+# Words of equation text: functions, operators, constants, vector and complex operators.
+LANGUAGE = {
+    *checks.FUNCTIONS,
+    *checks.OPERATORS,
+    *checks.CONSTANTS,
+    *checks.VECTOR_NAMES,
+    *checks.COMPLEX_FUNCTIONS,
+}
+TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
 MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
 _TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
@@ -128,6 +135,7 @@ def assert_safe_module(pde) -> None:
         _assert_equation(function, equation.args)
     user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
     user |= set(system.lets) | set(system.equations) | {system.name} | set(plan.derivatives)
+    user |= {g.name for g in system.groups} | set(system.complex_fields)
     # The file's name is written in the header: its letters, digits and "._ +-<>" may
     # appear there, and "?" standing for any other character.
     plain = _words(re.sub(r"[^A-Za-z0-9._ +<>-]", "?", Path(system.file).name)) | {"?"}
@@ -148,6 +156,7 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         "INPUTS": system.inputs,
         "CHAIN": {n.suffix: (parents.get(n.parent, ""), n.coord) for n in plan.chain},
         "DERIVATIVES": plan.derivatives,
+        "GROUPS": {g.name: g.components for g in system.groups},
     }
     found = {t.targets[0].id: t.value for t in tables}
     assert sorted(found) == sorted(TABLES), sorted(found)
@@ -214,8 +223,8 @@ HOSTILE = {
         "eq DERIVATIVES: dCOORDS(EQUATIONS) + residuals*residual = values*env*name*wanted*keys"
     ),
     "sympy-looking names": (
-        "coords I, N\nfields S, Symbol, Integer, oo, zoo, nan\nparams Rational = 1\n"
-        "eq Function: dI(S) + dN(Symbol) + Integer + oo*zoo*nan = Rational"
+        "coords Q, N\nfields S, Symbol, Integer, oo, zoo, nan\nparams Rational = 1\n"
+        "eq Function: dQ(S) + dN(Symbol) + Integer + oo*zoo*nan = Rational"
     ),
     "math names": "coords e, inf\nfields sinh2, cbrt\neq de(sinh2) + dinf(cbrt) = 0",
     "very long names": (
@@ -249,7 +258,7 @@ REFUSED = {
     "backslash": ("eq u = \\x41", "unexpected character '\\\\\\\\'"),
     "semicolon": ("eq u = 1; import os", "unexpected character ';'"),
     "at sign": ("eq u = @os", "unexpected character '@'"),
-    "brackets": ("eq u = [1]", "unexpected character '\\['"),
+    "brackets": ("eq u = [1]", "unexpected '\\['"),
     "dot access": ("eq u = u.real", "unexpected"),
     "lambda syntax": ("eq u = lambda: 1", "unexpected"),
     "nul byte": ("eq u = \x00", "unexpected character '\\\\x00'"),

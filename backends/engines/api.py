@@ -3,7 +3,8 @@
 Framework-independent: ``residuals``/``residual`` (keyword handling, then one call of
 the method's ``_derivatives``), the normaliser of the model's output ``_fields``, and the
 chain walkers ``_links``/``_by_suffix``. They read the per-system tables (``COORDS``,
-``FIELDS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``, ``EQUATIONS``) and the
+``FIELDS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``, ``EQUATIONS``,
+``GROUPS``) and the
 framework runtime's ``ARRAY``, ``_check_coords``, ``_to_value``, ``_is_array`` and
 ``_unstack``; the engine supplies ``_derivatives``.
 """
@@ -18,6 +19,7 @@ INPUTS: tuple = ()
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 EQUATIONS: dict = {}
+GROUPS: dict = {}
 ARRAY = ARRAYS = "array"
 _check_coords = _to_value = _is_array = _unstack = _derivatives = None
 
@@ -38,9 +40,17 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 
 
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """The residual of one equation, computing only the derivatives it reads."""
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 

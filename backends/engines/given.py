@@ -17,6 +17,7 @@ COORDS: tuple = ()  # placeholders: the generated module's tables and runtime
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 EQUATIONS: dict = {}
+GROUPS: dict = {}
 _check_coords = _given_derivatives = None
 
 
@@ -47,8 +48,8 @@ def residuals_from(
     leaf: the model's input, holding the coordinates on its last axis (COORDS order);
         each point's output must depend on its own row only (a pointwise network).
         PyTorch: a tensor with requires_grad; derivatives by backward passes to it.
-    names: the equations to evaluate (default: all); only the derivatives they read
-        are computed.
+    names: the equations to evaluate (default: all; a vector, tensor or complex
+        equation stands for its components); only the derivatives they read are computed.
     cache: a dict kept by the caller for one evaluation of `fields`: derivatives already
         in it are reused and new ones added, so several calls on the same fields share
         one derivative chain (treat its contents as private).
@@ -56,7 +57,10 @@ def residuals_from(
     """
     if (zeros is None) == (leaf is None):
         raise TypeError("residuals_from needs exactly one of zeros= or leaf=")
-    names = tuple(EQUATIONS) if names is None else tuple(names)
+    if names is None:
+        names = tuple(EQUATIONS)
+    else:  # a vector, tensor or complex equation (GROUPS) stands for its components
+        names = tuple(n for name in names for n in GROUPS.get(name, (name,)))
     for name in names:
         if name not in EQUATIONS:
             raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")

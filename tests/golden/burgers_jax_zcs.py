@@ -53,6 +53,8 @@ DERIVATIVES = {
     "u_t": ("u", "t"),
     "u_xx": ("u", "xx"),
 }
+# Vector, tensor and complex equations: name -> its scalar equations, in order.
+GROUPS = {}
 
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
@@ -94,9 +96,17 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 
 
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """The residual of one equation, computing only the derivatives it reads."""
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
@@ -308,8 +318,8 @@ def residuals_from(
     leaf: the model's input, holding the coordinates on its last axis (COORDS order);
         each point's output must depend on its own row only (a pointwise network).
         PyTorch: a tensor with requires_grad; derivatives by backward passes to it.
-    names: the equations to evaluate (default: all); only the derivatives they read
-        are computed.
+    names: the equations to evaluate (default: all; a vector, tensor or complex
+        equation stands for its components); only the derivatives they read are computed.
     cache: a dict kept by the caller for one evaluation of `fields`: derivatives already
         in it are reused and new ones added, so several calls on the same fields share
         one derivative chain (treat its contents as private).
@@ -317,7 +327,10 @@ def residuals_from(
     """
     if (zeros is None) == (leaf is None):
         raise TypeError("residuals_from needs exactly one of zeros= or leaf=")
-    names = tuple(EQUATIONS) if names is None else tuple(names)
+    if names is None:
+        names = tuple(EQUATIONS)
+    else:  # a vector, tensor or complex equation (GROUPS) stands for its components
+        names = tuple(n for name in names for n in GROUPS.get(name, (name,)))
     for name in names:
         if name not in EQUATIONS:
             raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
