@@ -92,3 +92,26 @@ def test_bad_uses_are_clear_errors():
     x = torch.zeros(4, 3, dtype=torch.float64, requires_grad=True)
     with pytest.raises(ValueError, match=r"expected \(N, 2\): the coordinates x, t"):
         pdx.pde(burgers, "burgers")(x, x[:, :1])
+
+
+def test_adapter_imports_without_deepxde_and_the_extras_exist():
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    code = (
+        "import sys; sys.modules['deepxde'] = None\n"
+        "import pdecomp; from pdecomp import deepxde as pdx\n"
+        "print(pdx.__all__)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "['bc', 'pde', 'zcs']" in run.stdout
+    root = Path(__file__).resolve().parent.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert {"torch", "jax", "deepxde", "examples"} <= set(extras)
+    assert any(r.startswith("deepxde") for r in extras["deepxde"])
+    assert any(r.startswith("torch") for r in extras["deepxde"])
