@@ -12,7 +12,8 @@ Input: the route (``"deepxde"`` or ``"pdecomp"``), a seed and sizes. Output: a c
 
 Both routes of a problem draw the same points and the same initial weights from the seed,
 so their loss histories can be compared step by step. DeepXDE is imported with
-``DDE_BACKEND=pytorch``.
+``DDE_BACKEND=pytorch``; the builders switch DeepXDE (and torch's default dtype) to
+float64.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ from pdecomp import deepxde as pdx  # noqa: E402
 HERE = Path(__file__).resolve().parent
 ROUTES = ("deepxde", "pdecomp")
 
-dde.config.set_default_float("float64")
+
+def float64() -> None:
+    """DeepXDE and torch in float64 (each builder calls it; it is process-wide)."""
+    if dde.config.real.precision != 64:
+        dde.config.set_default_float("float64")
 
 
 def _compiled(name: str):
@@ -71,6 +76,7 @@ def diffusion_reaction_reference(zcs_parameters, y, v):
 
 
 def burgers(route: str, seed: int = 0, domain: int = 2540, width: int = 20):
+    float64()
     dde.config.set_random_seed(seed)
     residual = burgers_reference if route == "deepxde" else pdx.pde(_compiled("burgers"), "burgers")
     geom = dde.geometry.GeometryXTime(
@@ -93,6 +99,7 @@ def burgers(route: str, seed: int = 0, domain: int = 2540, width: int = 20):
 
 
 def beam(route: str, seed: int = 0, domain: int = 10, width: int = 20):
+    float64()
     dde.config.set_random_seed(seed)
     geom = dde.geometry.Interval(0, 1)
 
@@ -125,6 +132,7 @@ def beam(route: str, seed: int = 0, domain: int = 10, width: int = 20):
 def diffusion_reaction(
     route: str, seed: int = 0, functions: int = 1000, batch: int = 50, width: int = 128
 ):
+    float64()
     dde.config.set_random_seed(seed)
     if route == "deepxde":
         residual = diffusion_reaction_reference

@@ -13,6 +13,18 @@ dde = deepxde_problems.dde
 import pdecomp  # noqa: E402
 from pdecomp import deepxde as pdx  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _float64_here_only():
+    """The builders switch DeepXDE and torch to float64; other test files expect float32."""
+    dtype, precision = torch.get_default_dtype(), dde.config.real.precision
+    deepxde_problems.float64()
+    yield
+    if precision != 64:
+        dde.config.set_default_float(f"float{precision}")
+    torch.set_default_dtype(dtype)
+
+
 SMALL = {
     "burgers": dict(domain=96, width=12),
     "beam": dict(),
