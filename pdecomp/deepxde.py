@@ -85,7 +85,13 @@ def zcs(compiled: CompiledPDE, *names: str, aux: str | None = None, **values):
             if aux_vars is None:
                 raise ValueError(f"aux={aux!r}, but DeepXDE passed no auxiliary variables")
             keywords[aux] = aux_vars
-        out = module.residuals_from(y, zeros=zcs_parameters["leaves"], names=names, **keywords)
+        out = module.residuals_from(
+            y,
+            zeros=zcs_parameters["leaves"],
+            names=names,
+            field_axis=None if len(module.FIELDS) == 1 else -1,
+            **keywords,
+        )
         out = [out[n] for n in names]
         return out[0] if len(out) == 1 else out
 
@@ -156,7 +162,10 @@ def _leaf_residuals(compiled, names, x, y, values):
     keywords = {k: (v(x) if callable(v) else v) for k, v in values.items()}
     cache = _chain(compiled, x, y)
     _share_first_derivatives(module, reads, x, y, cache)
-    out = module.residuals_from(outputs, coords, leaf=x, names=names, cache=cache, **keywords)
+    # field_axis=None: one field is y itself, (N, 1), so the residuals are (N, 1) too.
+    out = module.residuals_from(
+        outputs, coords, leaf=x, names=names, cache=cache, field_axis=None, **keywords
+    )
     return [out[name] for name in names]
 
 

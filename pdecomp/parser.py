@@ -64,6 +64,7 @@ _KEYWORDS = {
     "equation": "eq",
     "anonymous_equation": "eq",
     "vector": "vector",
+    "domain": "domain",
 }
 
 
