@@ -83,3 +83,21 @@ def test_show_latex_document(capsys):
 def test_document_needs_latex(capsys):
     assert main(["show", str(PLATE), "--document"]) == 2
     assert "--document needs --latex" in capsys.readouterr().err
+
+
+def test_example_notebook_runs_and_displays_latex(monkeypatch):
+    import json
+
+    monkeypatch.chdir(ROOT / "examples")
+    notebook = json.loads((ROOT / "examples" / "notebook.ipynb").read_text())
+    namespace, shown = {}, []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        *body, last = "".join(cell["source"]).strip().split("\n")
+        exec("\n".join(body), namespace)  # the project's own notebook, not user input
+        shown.append(eval(last, namespace))
+    system, pde, ic = shown
+    assert system._repr_latex_().startswith("$$\n\\begin{aligned}")
+    assert r"\text{zcs (torch)}" in pde._repr_latex_() and "<table>" in pde._repr_html_()
+    assert float(abs(ic).max()) < 1e-15  # u = -sin(pi x) at t = 0 satisfies ic
