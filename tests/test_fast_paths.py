@@ -229,3 +229,17 @@ def test_auto_past_fourth_order_takes_taylor_mode_in_jax_within_its_basis():
     # 36 unknown seventh derivatives in 3-D: past Taylor mode's basis, forward mode instead
     wide = pdecomp.loads("coords x, y, z\nfields u\neq e: d(d(u, x, 3), y, 4) + d(u, z, 7)")
     assert pdecomp.compile(wide, backend="jax", method="auto").method == "zcs-fwd"
+
+
+def test_residuals_from_reads_a_fused_operator_through_its_members():
+    pde = pdecomp.compile(pdecomp.loads(PLATE), method="zcs")
+    assert pde.module.COMBINATIONS
+    rng = np.random.default_rng(9)
+    xs = [torch.tensor(rng.uniform(-1, 1, 7)) for _ in range(2)]
+    zeros = [torch.zeros((), dtype=torch.float64, requires_grad=True) for _ in range(2)]
+    fw = Framework("torch")
+    model = manufactured_model(fw, (x, y), [PLATE_W])
+    fields = model(*(c + z for c, z in zip(xs, zeros)))
+    q = torch.zeros(7, dtype=torch.float64)
+    got = pde.module.residuals_from(fields, xs, zeros=zeros, q=q)["e"].detach().numpy()
+    np.testing.assert_allclose(got, _sympy_plate([c.numpy() for c in xs]), rtol=1e-10, atol=1e-10)

@@ -63,6 +63,9 @@ LANGUAGE = {
     *checks.COMPLEX_FUNCTIONS,
 }
 TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
+DOMAIN_TABLES = ("DOMAIN", "WHERE", "PERIODIC")  # only in systems with a domain
+# The same reference systems with a box, for modules that carry sampling and the loss.
+DOMAIN_LINES = ("domain xq in [0, 1], tq in [0, 1]\n", "domain xq in [0, 1]\n")
 MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
 _TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
@@ -73,7 +76,9 @@ def _split(tree: ast.Module) -> dict[str, list]:
     for node in tree.body[1:]:  # body[0] is the module docstring
         if isinstance(node, ast.Import | ast.ImportFrom):
             parts["imports"].append(node)
-        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in TABLES:
+        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in (
+            TABLES + DOMAIN_TABLES
+        ):
             parts["tables"].append(node)
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("eq_"):
             parts["equations"].append(node)
@@ -105,10 +110,11 @@ def _words(text: str) -> set[str]:
 
 
 @cache
-def _reference(backend: str, method: str) -> tuple[list[str], set[str], set[str]]:
+def _reference(backend: str, method: str, domain: bool) -> tuple[list[str], set[str], set[str]]:
     """The generator's own text: the rest of the module, its imports, its docstring words."""
     rests, imports, words = [], set(), set()
-    for text in (REFERENCE, MINIMAL):
+    for text, box in zip((REFERENCE, MINIMAL), DOMAIN_LINES):
+        text = text + box if domain else text
         pde = pdecomp.compile(pdecomp.loads(text, "reference.pde"), backend, method)
         tree = ast.parse(pde.source)
         parts = _split(tree)
@@ -123,7 +129,7 @@ def _reference(backend: str, method: str) -> tuple[list[str], set[str], set[str]
 def assert_safe_module(pde) -> None:
     """The generated module holds user text only as validated names and numbers."""
     system, plan = pde.system, pde.plan
-    rest, imports, words = _reference(pde.backend, pde.method)
+    rest, imports, words = _reference(pde.backend, pde.method, system.domain is not None)
     tree = ast.parse(pde.source)
     parts = _split(tree)
     assert [_without_docstrings(n) for n in parts["rest"]] == rest, "unexpected statement"
@@ -159,7 +165,20 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         "GROUPS": {g.name: g.components for g in system.groups},
     }
     found = {t.targets[0].id: t.value for t in tables}
-    assert sorted(found) == sorted(TABLES), sorted(found)
+    names = TABLES + (DOMAIN_TABLES if system.domain is not None else ())
+    assert sorted(found) == sorted(names), sorted(found)
+    if system.domain is not None:
+        box = found["DOMAIN"]
+        assert [ast.literal_eval(k) for k in box.keys] == list(system.coords), "DOMAIN"
+        for bounds in box.values:
+            for bound in bounds.elts:
+                _assert_arithmetic(bound, names=set())
+        assert ast.literal_eval(found["WHERE"]) == {
+            e.name: tuple((f.coord, ("lower", "upper")[f.side]) for f in e.where)
+            for e in system.equation_info
+        }, "WHERE"
+        periodic = {e.name: e.periodic for e in system.equation_info if e.periodic}
+        assert ast.literal_eval(found["PERIODIC"]) == periodic, "PERIODIC"
     for name, value in expected.items():
         assert ast.literal_eval(found[name]) == value, name
     params = found["PARAMS"]

@@ -15,11 +15,13 @@ FIELDS: tuple = ()
 DERIVATIVES: dict = {}
 EQUATIONS: dict = {}
 _check_coords = _keywords = _derivatives = _at_face = None
+_field_axis = _differentiate = _finish = None
 
 
 # ---- generated modules copy everything below this line ----
 def _evaluate(names, model, coords, create_graph, field_axis, values):
     coords = _check_coords(coords)
+    field_axis = _field_axis(coords, field_axis)
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     sites = {}  # "" (the points given) or a face such as "lo_x" -> derivatives read there
@@ -31,6 +33,8 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
                 if value in DERIVATIVES and value not in wanted:
                     wanted.append(value)
     for site, wanted in sites.items():
-        found = _derivatives(model, _at_face(coords, site), wanted, create_graph, field_axis)
+        at = _at_face(coords, site)
+        found = _differentiate(_derivatives, model, at, wanted, create_graph, field_axis)
         env.update((f"{key}__{site}" if site else key, v) for key, v in found.items())
-    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+    like = next(v for key, v in env.items() if key.partition("__")[0] in FIELDS)
+    return _finish(names, env, like)  # every residual of the fields' shape
