@@ -61,8 +61,12 @@ LANGUAGE = {
     *checks.CONSTANTS,
     *checks.VECTOR_NAMES,
     *checks.COMPLEX_FUNCTIONS,
+    "on",  # an equation's faces: `on x = 0`
 }
 TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
+DOMAIN_TABLES = ("DOMAIN", "WHERE", "PERIODIC")  # a system with a domain has these too
+# The references with a domain (their compiled text has sample, loss and the face logic).
+DOMAINS = ("domain xq in [0, 1], tq in [-pi, 2]\n", "domain xq in [0, 1]\n")
 MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
 _TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
@@ -73,7 +77,10 @@ def _split(tree: ast.Module) -> dict[str, list]:
     for node in tree.body[1:]:  # body[0] is the module docstring
         if isinstance(node, ast.Import | ast.ImportFrom):
             parts["imports"].append(node)
-        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in TABLES:
+        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in (
+            *TABLES,
+            *DOMAIN_TABLES,
+        ):
             parts["tables"].append(node)
         elif isinstance(node, ast.FunctionDef) and node.name.startswith("eq_"):
             parts["equations"].append(node)
@@ -105,10 +112,15 @@ def _words(text: str) -> set[str]:
 
 
 @cache
-def _reference(backend: str, method: str) -> tuple[list[str], set[str], set[str]]:
+def _reference(
+    backend: str, method: str, domain: bool = False
+) -> tuple[list[str], set[str], set[str]]:
     """The generator's own text: the rest of the module, its imports, its docstring words."""
     rests, imports, words = [], set(), set()
-    for text in (REFERENCE, MINIMAL):
+    texts = (REFERENCE, MINIMAL)
+    if domain:
+        texts = tuple(text.replace("eq aq", box + "eq aq", 1) for text, box in zip(texts, DOMAINS))
+    for text in texts:
         pde = pdecomp.compile(pdecomp.loads(text, "reference.pde"), backend, method)
         tree = ast.parse(pde.source)
         parts = _split(tree)
@@ -123,7 +135,7 @@ def _reference(backend: str, method: str) -> tuple[list[str], set[str], set[str]
 def assert_safe_module(pde) -> None:
     """The generated module holds user text only as validated names and numbers."""
     system, plan = pde.system, pde.plan
-    rest, imports, words = _reference(pde.backend, pde.method)
+    rest, imports, words = _reference(pde.backend, pde.method, system.domain is not None)
     tree = ast.parse(pde.source)
     parts = _split(tree)
     assert [_without_docstrings(n) for n in parts["rest"]] == rest, "unexpected statement"
@@ -159,7 +171,23 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         "GROUPS": {g.name: g.components for g in system.groups},
     }
     found = {t.targets[0].id: t.value for t in tables}
-    assert sorted(found) == sorted(TABLES), sorted(found)
+    if system.domain is not None:
+        sides = ("lower", "upper")
+        where = {
+            e.name: tuple((f.coord, sides[f.side]) for f in e.where) for e in system.equation_info
+        }
+        expected["WHERE"] = where
+        expected["PERIODIC"] = {e.name: e.periodic for e in system.equation_info if e.periodic}
+        box = found.pop("DOMAIN")
+        assert [ast.literal_eval(k) for k in box.keys] == list(system.coords), "DOMAIN"
+        for bounds in box.values:
+            for bound in bounds.elts:
+                _assert_arithmetic(bound, names=set())
+        found["DOMAIN"] = box
+        assert sorted(found) == sorted((*TABLES, *DOMAIN_TABLES)), sorted(found)
+        found.pop("DOMAIN")
+    else:
+        assert sorted(found) == sorted(TABLES), sorted(found)
     for name, value in expected.items():
         assert ast.literal_eval(found[name]) == value, name
     params = found["PARAMS"]
@@ -432,3 +460,10 @@ def test_loading_and_compiling_never_evaluates_text(monkeypatch):
         with pytest.raises(PDEError):
             pdecomp.loads("coords x\nfields u\n" + body + "\neq u = 1\n")
     assert not [text for text in evaluated if "zqxcanary" in text or "hostile" in text]
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_modules_with_a_domain_pass_the_audit(backend):
+    root = Path(__file__).resolve().parent.parent
+    for name in ("burgers.pde", "allen_cahn.pde"):
+        assert_safe_module(pdecomp.compile(root / "examples" / name, backend=backend))
