@@ -59,6 +59,7 @@ class Backend(abc.ABC):
     imports: dict[str, str]  # module alias the printer may use -> import line
     runtime: str  # engine module of the framework's runtime
     methods: dict[str, tuple[str, ...]]  # method -> engine modules, in splice order
+    given: str  # engine module of residuals_from's derivatives (fields already evaluated)
 
     def emit(self, plan: Plan, method: str, source_name: str, version: str) -> str:
         """The generated module, as text: this system's part, then the engine."""
@@ -74,7 +75,7 @@ class Backend(abc.ABC):
             tables += "\n\n" + extra
         functions = function_names([e.name for e in plan.equations])
         equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
-        engine = ["api", self.runtime, *self.methods[method]]
+        engine = ["api", self.runtime, *self.methods[method], "given", self.given]
         if plan.system.domain is not None:  # sample, loss; periodic equations read faces
             engine[2:2] = ["domain", f"{self.name}_domain"]
             tables += "\n\n" + _domain_tables(plan, printer)
@@ -162,6 +163,8 @@ class Backend(abc.ABC):
                 if system.domain is not None
                 else []
             ),
+            "Fields already evaluated (the model not called again): residuals_from(fields,",
+            "coords, zeros=... or leaf=...).",
             "This file is generated: edit the .pde file and compile again.",
             '"""',
         ]

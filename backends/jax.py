@@ -127,6 +127,7 @@ class JaxBackend(Backend):
     printer = JaxPrinter
     imports = {"math": "import math", "jax": "import jax", "jnp": "import jax.numpy as jnp"}
     runtime = "jax_runtime"
+    given = "jax_given"
     methods = {
         "zcs": ("jax_zcs",),
         "zcs-fwd": ("jax_zcs_fwd",),

@@ -33,6 +33,7 @@ class TorchBackend(Backend):
     printer = TorchPrinter
     imports = {"math": "import math", "torch": "import torch"}
     runtime = "torch_runtime"
+    given = "torch_given"
     methods = {
         "zcs": ("torch_zcs",),
         "zcs-fwd": ("torch_zcs_fwd",),

@@ -1,7 +1,8 @@
 """What ``torch.compile`` and ``jax.jit`` cost and give on pdecomp's residuals.
 
 Input: none (a Burgers PINN for torch; generated systems of derivative order 1-6 and
-1-4 fields for JAX). Output: ``benchmarks/results/compile_times.md``, two tables.
+1-4 fields for JAX). Output: ``benchmarks/results/compile_times_torch.md`` and
+``compile_times_jax.md``.
 
 torch: one residual evaluation (``create_graph=False``) and one training step (loss,
 backward, Adam) of a Burgers PINN, eager against ``torch.compile`` (inductor), for the
@@ -11,7 +12,7 @@ variants are built in one process and stepped in turn, reversing the order each 
 own error. JAX: tracing + XLA compilation of ``jax.jit(jax.value_and_grad(loss))``
 (``.lower().compile()``), for each derivative order and number of fields.
 
-    python -m benchmarks.compile_times [--quick] [--out benchmarks/results]
+    python -m benchmarks.compile_times [--quick] [--only torch|jax] [--out benchmarks/results]
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ def _torch_case(torch, pde, method, compiled, kind, x, t, width):
 
 
 def run_torch(points: int, width: int, rounds: int) -> list[list[str]]:
+    import torch
+
+    torch.set_num_threads(1)
     variants = torch_variants(points, width)
     first, errors, times = {}, {}, {k: [] for k in variants}
     for key, call in variants.items():  # the first call compiles
@@ -100,9 +104,9 @@ def run_torch(points: int, width: int, rounds: int) -> list[list[str]]:
     alive = [k for k in variants if k not in errors]
     for r in range(rounds):
         for key in alive if r % 2 == 0 else alive[::-1]:
-            start = time.perf_counter()
+            start = time.process_time()  # CPU time: one compute thread, load barely moves it
             variants[key]()
-            times[key].append(time.perf_counter() - start)
+            times[key].append(time.process_time() - start)
     rows = []
     for key in variants:
         method, compiled, kind = key
@@ -179,46 +183,47 @@ def run_jax(orders, field_counts, methods, points: int, width: int) -> list[list
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds)")
+    parser.add_argument("--only", choices=("torch", "jax"), help="one of the two tables")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     args = parser.parse_args(argv)
     if args.quick:
         points, width, rounds, orders, field_counts = 64, 8, 3, (1, 2), (1,)
     else:
         points, width, rounds, orders, field_counts = 2000, 64, 30, range(1, 7), (1, 2, 4)
-    torch_rows = run_torch(points, width, rounds)
-    jax_rows = run_jax(orders, field_counts, ("zcs-fwd", "zcs-taylor"), points, width)
-    text = "\n".join(
-        [
-            "# torch.compile and jax.jit on pdecomp residuals",
-            "",
-            f"Burgers PINN, MLP 2-{width}-{width}-{width}-1 (tanh), {points} points, float64, "
-            f"CPU; median of {rounds} paired, interleaved rounds (under shared load: read "
-            "the ratios). `first call` includes compilation.",
-            "",
-            table(
-                [
-                    "method",
-                    "what",
-                    "torch.compile",
-                    "ms",
-                    "vs eager",
-                    "vs zcs eager",
-                    "first call (s)",
-                    "error",
-                ],
-                torch_rows,
-            ),
-            "",
-            f"JAX: seconds to trace and compile `jit(value_and_grad(loss))`, MLP 2-{width}-"
-            f"{width}-{width}-F, {points} points; columns: highest derivative order.",
-            "",
-            table(["method", "fields"] + [f"order {o}" for o in orders], jax_rows),
-            "",
-        ]
-    )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "compile_times.md").write_text(text)
-    print(text)
+    if args.only in (None, "torch"):
+        rows = run_torch(points, width, rounds)
+        header = ["method", "what", "torch.compile", "CPU ms", "vs eager", "vs zcs eager"]
+        text = "\n".join(
+            [
+                "# torch.compile on pdecomp residuals",
+                "",
+                f"Burgers PINN, MLP 2-{width}-{width}-{width}-1 (tanh), {points} points, "
+                f"float64, CPU, one thread; CPU time, median of {rounds} paired, interleaved "
+                "rounds (under shared load). `first call`: wall seconds, compilation included.",
+                "",
+                table([*header, "first call (s)", "error"], rows),
+                "",
+            ]
+        )
+        (args.out / "compile_times_torch.md").write_text(text)
+        print(text)
+    if args.only in (None, "jax"):
+        rows = run_jax(orders, field_counts, ("zcs-fwd", "zcs-taylor"), points, width)
+        text = "\n".join(
+            [
+                "# jax.jit compile time of pdecomp residuals",
+                "",
+                "Wall seconds to trace and compile `jit(value_and_grad(loss))` (CPU, under "
+                f"shared load), MLP 2-{width}-{width}-{width}-F, {points} points; F fields, "
+                "each equation reading d^k/dx^k and d/dt; columns: k.",
+                "",
+                table(["method", "fields"] + [f"order {o}" for o in orders], rows),
+                "",
+            ]
+        )
+        (args.out / "compile_times_jax.md").write_text(text)
+        print(text)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,16 @@ import pdecomp
 from pdecomp.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-BURGERS = ROOT / "examples" / "burgers.pde"
+# Burgers without a domain: the display of declarations, equations and plan alone.
+BURGERS_TEXT = """
+pde burgers
+coords x, t
+time t
+fields u
+params nu = 0.01/pi
+eq burgers: dt(u) + u*dx(u) = nu*dxx(u)
+eq ic: u = -sin(pi*x)
+"""
 PLATE = ROOT / "examples" / "problems" / "plate.pde"
 
 
@@ -23,7 +32,7 @@ def _balanced(tex: str) -> bool:
 
 
 def test_system_repr_is_short_and_names_the_parts():
-    system = pdecomp.load(BURGERS)
+    system = pdecomp.loads(BURGERS_TEXT)
     text = repr(system)
     assert text == "<System 'burgers': coords x, t; fields u; equations burgers, ic, bc>"
 
@@ -39,7 +48,7 @@ def test_system_latex_is_one_aligned_block_with_declarations_and_equations():
 
 
 def test_compiled_pde_latex_and_html_show_method_and_plan():
-    pde = pdecomp.compile(BURGERS, backend="jax", method="zcs-fwd")
+    pde = pdecomp.compile(pdecomp.loads(BURGERS_TEXT), backend="jax", method="zcs-fwd")
     tex = pde._repr_latex_()
     assert r"\text{zcs-fwd (jax)}" in tex
     assert r"\texttt{u\_x, u\_t, u\_xx}" in tex
@@ -75,3 +84,21 @@ def test_show_latex_document(capsys):
 def test_document_needs_latex(capsys):
     assert main(["show", str(PLATE), "--document"]) == 2
     assert "--document needs --latex" in capsys.readouterr().err
+
+
+def test_example_notebook_runs_and_displays_latex(monkeypatch):
+    import json
+
+    monkeypatch.chdir(ROOT / "examples")
+    notebook = json.loads((ROOT / "examples" / "notebook.ipynb").read_text())
+    namespace, shown = {}, []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        *body, last = "".join(cell["source"]).strip().split("\n")
+        exec("\n".join(body), namespace)  # the project's own notebook, not user input
+        shown.append(eval(last, namespace))
+    system, pde, ic = shown
+    assert system._repr_latex_().startswith("$$\n\\begin{aligned}")
+    assert r"\text{zcs (torch)}" in pde._repr_latex_() and "<table>" in pde._repr_html_()
+    assert float(abs(ic).max()) < 1e-15  # u = -sin(pi x) at t = 0 satisfies ic

@@ -56,26 +56,41 @@ def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values
 
 
 def _evaluate(names, model, coords, create_graph, field_axis, values):
-    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
-        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
     coords = _check_coords(coords)
-    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
-        points = _broadcast_all([tuple(c.shape) for c in coords])
-        if points and len(points) >= -field_axis and points[field_axis] == 1:
-            field_axis = None  # coordinates in columns, (N, 1): the output is the field
+    field_axis = _field_axis(coords, field_axis)
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     wanted = []
     for name in names:
         wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
     env.update(_differentiate(_derivatives, model, coords, wanted, create_graph, field_axis))
-    shape = tuple(env[FIELDS[0]].shape)
+    return _finish(names, env, env[FIELDS[0]])
+
+
+def _field_axis(coords, field_axis):
+    """``field_axis`` checked; None where one field's coordinates come in columns (N, 1).
+
+    One field with a size-1 axis at ``field_axis`` is that field without the axis, unless
+    the coordinates have that axis too (DeepXDE's columns): then the output is the field.
+    """
+    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
+        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
+    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
+        points = _broadcast_all([tuple(c.shape) for c in coords])
+        if points and len(points) >= -field_axis and points[field_axis] == 1:
+            return None  # coordinates in columns, (N, 1): the output is the field
+    return field_axis
+
+
+def _finish(names, env, like):
+    """The residuals of ``names`` from the values in ``env``, each of the shape of ``like``."""
+    shape = tuple(like.shape)
     _check_shapes(names, env, shape)
     result = {}
     for name in names:
         value = EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1]))
         if not _is_array(value) or tuple(value.shape) != shape:
-            value = _fill(value, env[FIELDS[0]])  # a constant, or a term of fewer axes
+            value = _fill(value, like)  # a constant, or a term of fewer axes
         result[name] = value
     return result
 

@@ -16,6 +16,8 @@ Equations (residual = lhs - rhs):
 Derivatives computed (highest order 2): u_x, u_t, u_xx
 
 Use: residuals(model, x, t, **params_and_inputs) -> {equation: residual}; residual(name, model, ...).
+Fields already evaluated (the model not called again): residuals_from(fields,
+coords, zeros=... or leaf=...).
 This file is generated: edit the .pde file and compile again.
 """
 
@@ -109,26 +111,41 @@ def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values
 
 
 def _evaluate(names, model, coords, create_graph, field_axis, values):
-    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
-        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
     coords = _check_coords(coords)
-    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
-        points = _broadcast_all([tuple(c.shape) for c in coords])
-        if points and len(points) >= -field_axis and points[field_axis] == 1:
-            field_axis = None  # coordinates in columns, (N, 1): the output is the field
+    field_axis = _field_axis(coords, field_axis)
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     wanted = []
     for name in names:
         wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
     env.update(_differentiate(_derivatives, model, coords, wanted, create_graph, field_axis))
-    shape = tuple(env[FIELDS[0]].shape)
+    return _finish(names, env, env[FIELDS[0]])
+
+
+def _field_axis(coords, field_axis):
+    """``field_axis`` checked; None where one field's coordinates come in columns (N, 1).
+
+    One field with a size-1 axis at ``field_axis`` is that field without the axis, unless
+    the coordinates have that axis too (DeepXDE's columns): then the output is the field.
+    """
+    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
+        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
+    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
+        points = _broadcast_all([tuple(c.shape) for c in coords])
+        if points and len(points) >= -field_axis and points[field_axis] == 1:
+            return None  # coordinates in columns, (N, 1): the output is the field
+    return field_axis
+
+
+def _finish(names, env, like):
+    """The residuals of ``names`` from the values in ``env``, each of the shape of ``like``."""
+    shape = tuple(like.shape)
     _check_shapes(names, env, shape)
     result = {}
     for name in names:
         value = EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1]))
         if not _is_array(value) or tuple(value.shape) != shape:
-            value = _fill(value, env[FIELDS[0]])  # a constant, or a term of fewer axes
+            value = _fill(value, like)  # a constant, or a term of fewer axes
         result[name] = value
     return result
 
@@ -393,3 +410,108 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         for name, f in group:
             values[name] = grads[f]
     return values
+
+
+# ---- Residuals from fields the caller already evaluated: the public residuals_from
+
+
+def residuals_from(
+    fields,
+    coords=None,
+    /,
+    *,
+    zeros=None,
+    leaf=None,
+    names=None,
+    cache=None,
+    create_graph=True,
+    field_axis=-1,
+    **values,
+):
+    """Residuals from fields already evaluated: a dict equation name -> array.
+
+    fields: PyTorch: the model's output (any form `residuals` accepts), computed from
+        coordinates shifted by `zeros`, or from `leaf`. JAX, which differentiates
+        functions rather than values: a function, `fields(zeros)` or `fields(leaf)`,
+        returning that output.
+    coords: one array per coordinate (COORDS order): the values the equations read;
+        may be omitted when no equation reads a coordinate.
+    zeros: one zero scalar per coordinate (COORDS order), added to that coordinate
+        before the model ran; derivatives by Zero Coordinate Shift. Or:
+    leaf: the model's input, holding the coordinates on its last axis (COORDS order);
+        each point's output must depend on its own row only (a pointwise network).
+        PyTorch: a tensor with requires_grad; derivatives by backward passes to it.
+    names: the equations to evaluate (default: all; a vector, tensor or complex
+        equation stands for its components); only the derivatives they read are computed.
+    cache: a dict kept by the caller for one evaluation of `fields`: derivatives already
+        in it are reused and new ones added, so several calls on the same fields share
+        one derivative chain (treat its contents as private).
+    values, create_graph, field_axis: as for `residuals`.
+    """
+    if (zeros is None) == (leaf is None):
+        raise TypeError("residuals_from needs exactly one of zeros= or leaf=")
+    if names is None:
+        names = tuple(EQUATIONS)
+    else:  # a vector, tensor or complex equation (GROUPS) stands for its components
+        names = tuple(n for name in names for n in GROUPS.get(name, (name,)))
+    for name in names:
+        if name not in EQUATIONS:
+            raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+    env = {}
+    if coords is not None:
+        coords = _check_coords(tuple(coords))
+        env.update(zip(COORDS, coords))
+    like = coords[0] if coords else (leaf if zeros is None else zeros[0])
+    env.update(_keywords(names, values, like))
+    wanted = []
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in COORDS and arg not in env:
+                raise TypeError(f"equation {name!r} reads the coordinate {arg!r}: pass coords")
+            if arg in DERIVATIVES and arg not in wanted:
+                wanted.append(arg)
+    env.update(_given_derivatives(fields, zeros, leaf, wanted, create_graph, field_axis, cache))
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _link_groups(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+# ---- JAX derivatives of fields given as a function of the shifts (for residuals_from)
+
+
+def _given_derivatives(fields, zeros, leaf, wanted, create_graph, field_axis, cache):
+    """The fields and the derivatives `wanted` of the function `fields` (see residuals_from)."""
+    if not callable(fields):
+        raise TypeError(
+            "in JAX, fields must be a function, fields(zeros) or fields(leaf), returning the "
+            "model's output (JAX differentiates functions, not values)"
+        )
+    if zeros is not None:
+        zs = tuple(jnp.asarray(z) for z in zeros)
+        if len(zs) != len(COORDS) or any(z.ndim != 0 for z in zs):
+            raise TypeError(
+                f"zeros must be {len(COORDS)} scalars, one per coordinate ({', '.join(COORDS)})"
+            )
+
+        def shifted(*z):
+            return fields(tuple(z))
+    else:
+        leaf = jnp.asarray(leaf)
+        if leaf.ndim == 0 or leaf.shape[-1] != len(COORDS):
+            raise ValueError(
+                f"leaf has shape {tuple(leaf.shape)}; its last axis must hold the "
+                f"{len(COORDS)} coordinates ({', '.join(COORDS)})"
+            )
+        zs = tuple(jnp.zeros((), leaf.dtype) for _ in COORDS)
+
+        def shifted(*z):
+            return fields(leaf + jnp.stack(z))
+
+    return _derivatives(shifted, zs, wanted, create_graph, field_axis)

@@ -16,6 +16,8 @@ Equations (residual = lhs - rhs):
 Derivatives computed (highest order 2): u_x, u_t, u_xx
 
 Use: residuals(model, x, t, **params_and_inputs) -> {equation: residual}; residual(name, model, ...).
+Fields already evaluated (the model not called again): residuals_from(fields,
+coords, zeros=... or leaf=...).
 This file is generated: edit the .pde file and compile again.
 """
 
@@ -111,26 +113,41 @@ def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values
 
 
 def _evaluate(names, model, coords, create_graph, field_axis, values):
-    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
-        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
     coords = _check_coords(coords)
-    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
-        points = _broadcast_all([tuple(c.shape) for c in coords])
-        if points and len(points) >= -field_axis and points[field_axis] == 1:
-            field_axis = None  # coordinates in columns, (N, 1): the output is the field
+    field_axis = _field_axis(coords, field_axis)
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     wanted = []
     for name in names:
         wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
     env.update(_differentiate(_derivatives, model, coords, wanted, create_graph, field_axis))
-    shape = tuple(env[FIELDS[0]].shape)
+    return _finish(names, env, env[FIELDS[0]])
+
+
+def _field_axis(coords, field_axis):
+    """``field_axis`` checked; None where one field's coordinates come in columns (N, 1).
+
+    One field with a size-1 axis at ``field_axis`` is that field without the axis, unless
+    the coordinates have that axis too (DeepXDE's columns): then the output is the field.
+    """
+    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
+        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
+    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
+        points = _broadcast_all([tuple(c.shape) for c in coords])
+        if points and len(points) >= -field_axis and points[field_axis] == 1:
+            return None  # coordinates in columns, (N, 1): the output is the field
+    return field_axis
+
+
+def _finish(names, env, like):
+    """The residuals of ``names`` from the values in ``env``, each of the shape of ``like``."""
+    shape = tuple(like.shape)
     _check_shapes(names, env, shape)
     result = {}
     for name in names:
         value = EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1]))
         if not _is_array(value) or tuple(value.shape) != shape:
-            value = _fill(value, env[FIELDS[0]])  # a constant, or a term of fewer axes
+            value = _fill(value, like)  # a constant, or a term of fewer axes
         result[name] = value
     return result
 
@@ -496,3 +513,162 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         for name, f in group:
             values[name] = _keep(d[suffix][f], create_graph)
     return values
+
+
+# ---- Residuals from fields the caller already evaluated: the public residuals_from
+
+
+def residuals_from(
+    fields,
+    coords=None,
+    /,
+    *,
+    zeros=None,
+    leaf=None,
+    names=None,
+    cache=None,
+    create_graph=True,
+    field_axis=-1,
+    **values,
+):
+    """Residuals from fields already evaluated: a dict equation name -> array.
+
+    fields: PyTorch: the model's output (any form `residuals` accepts), computed from
+        coordinates shifted by `zeros`, or from `leaf`. JAX, which differentiates
+        functions rather than values: a function, `fields(zeros)` or `fields(leaf)`,
+        returning that output.
+    coords: one array per coordinate (COORDS order): the values the equations read;
+        may be omitted when no equation reads a coordinate.
+    zeros: one zero scalar per coordinate (COORDS order), added to that coordinate
+        before the model ran; derivatives by Zero Coordinate Shift. Or:
+    leaf: the model's input, holding the coordinates on its last axis (COORDS order);
+        each point's output must depend on its own row only (a pointwise network).
+        PyTorch: a tensor with requires_grad; derivatives by backward passes to it.
+    names: the equations to evaluate (default: all; a vector, tensor or complex
+        equation stands for its components); only the derivatives they read are computed.
+    cache: a dict kept by the caller for one evaluation of `fields`: derivatives already
+        in it are reused and new ones added, so several calls on the same fields share
+        one derivative chain (treat its contents as private).
+    values, create_graph, field_axis: as for `residuals`.
+    """
+    if (zeros is None) == (leaf is None):
+        raise TypeError("residuals_from needs exactly one of zeros= or leaf=")
+    if names is None:
+        names = tuple(EQUATIONS)
+    else:  # a vector, tensor or complex equation (GROUPS) stands for its components
+        names = tuple(n for name in names for n in GROUPS.get(name, (name,)))
+    for name in names:
+        if name not in EQUATIONS:
+            raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+    env = {}
+    if coords is not None:
+        coords = _check_coords(tuple(coords))
+        env.update(zip(COORDS, coords))
+    like = coords[0] if coords else (leaf if zeros is None else zeros[0])
+    env.update(_keywords(names, values, like))
+    wanted = []
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in COORDS and arg not in env:
+                raise TypeError(f"equation {name!r} reads the coordinate {arg!r}: pass coords")
+            if arg in DERIVATIVES and arg not in wanted:
+                wanted.append(arg)
+    env.update(_given_derivatives(fields, zeros, leaf, wanted, create_graph, field_axis, cache))
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _link_groups(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+# ---- PyTorch derivatives of fields the caller evaluated (for residuals_from)
+
+
+def _given_derivatives(fields, zeros, leaf, wanted, create_graph, field_axis, cache):
+    """The fields and the derivatives `wanted` of output `fields` (see residuals_from)."""
+    fields = _fields(fields, field_axis)
+    values = dict(zip(FIELDS, fields))
+    cache = {} if cache is None else cache
+    if zeros is not None:
+        zeros = list(zeros)
+        if len(zeros) != len(COORDS) or any(z.ndim != 0 or not z.requires_grad for z in zeros):
+            raise TypeError(
+                f"zeros must be {len(COORDS)} scalar tensors with requires_grad, one per "
+                f"coordinate ({', '.join(COORDS)})"
+            )
+        derived = _given_zcs(fields, zeros, wanted, cache)
+    else:
+        if not isinstance(leaf, torch.Tensor) or not leaf.requires_grad:
+            raise TypeError("leaf must be the model's input tensor, with requires_grad")
+        if leaf.ndim == 0 or leaf.shape[-1] != len(COORDS):
+            raise ValueError(
+                f"leaf has shape {tuple(leaf.shape)}; its last axis must hold the "
+                f"{len(COORDS)} coordinates ({', '.join(COORDS)})"
+            )
+        derived = _given_leaf(fields, leaf, wanted, cache)
+    for name in wanted:
+        values[name] = _keep(derived[name], create_graph)
+    return values
+
+
+def _given_zcs(fields, zeros, wanted, cache):
+    """Derivatives by ZCS from the zero scalars the fields were computed with."""
+    if "omega" not in cache:
+        weights = [torch.ones_like(u, requires_grad=True) for u in fields]
+        cache["weights"] = weights
+        cache["omega"] = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
+    omega, weights = cache["omega"], cache["weights"]
+    links = [s for s in _links(wanted) if s not in omega]
+    for parent, children in _link_groups(links):
+        grads = _grads(omega[parent], [zeros[k] for _, k in children], create_graph=True)
+        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
+    derived = cache.setdefault("derived", {})
+    todo = [name for name in wanted if name not in derived]
+    for suffix, group in _by_suffix(todo):
+        grads = _grads(omega[suffix], [weights[f] for _, f in group], create_graph=True)
+        for (name, f), g in zip(group, grads):
+            derived[name] = torch.zeros_like(fields[f]) if g is None else g
+    return derived
+
+
+def _given_leaf(fields, leaf, wanted, cache):
+    """Derivatives by backward passes to the leaf, one per field and parent link."""
+    values = cache.setdefault("leaf", {})  # (field index, suffix) -> derivative
+    grads = cache.setdefault("leaf_grads", {})  # (field index, parent) -> d/d(leaf)
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        values.setdefault((f, ""), fields[f])
+        for suffix in _links(mine):
+            if (f, suffix) in values:
+                continue
+            parent, k = CHAIN[suffix]
+            if (f, parent) not in grads:
+                grads[(f, parent)] = _leaf_grad(values[(f, parent)], leaf)
+            values[(f, suffix)] = _column(grads[(f, parent)], k, fields[f].shape)
+    return {
+        name: values[(FIELDS.index(DERIVATIVES[name][0]), DERIVATIVES[name][1])] for name in wanted
+    }
+
+
+def _leaf_grad(value, leaf):
+    """d(value)/d(leaf) summed over the points: one backward pass (all-ones seed)."""
+    if not value.requires_grad:
+        return torch.zeros_like(leaf)
+    (g,) = torch.autograd.grad(
+        value, leaf, grad_outputs=torch.ones_like(value), create_graph=True, allow_unused=True
+    )
+    return torch.zeros_like(leaf) if g is None else g
+
+
+def _column(g, k, shape):
+    """Coordinate k of the leaf gradient `g`, in the field's shape (one view when it can)."""
+    if tuple(g.shape) == tuple(shape) and g.shape[-1] == 1:
+        return g
+    if tuple(g.shape[:-1]) + (1,) == tuple(shape):
+        return g[..., k : k + 1]
+    return g.select(-1, k).reshape(shape)
