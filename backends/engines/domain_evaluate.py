@@ -1,11 +1,10 @@
 """The residuals of a system with a domain, periodic equations reading both faces.
 
 Replaces ``_evaluate`` of ``api`` in the generated module of a system whose file has a
-``domain``; it is that function (argument checks, the fields' shape rule) with one call
-of the engine per place the equations read. An argument ``u_x__lo_x`` of an equation is
-the derivative ``u_x`` with the coordinate ``x`` at its lower bound (``__hi_x``: at its
-upper bound), the other coordinates as given: the model runs once per face read
-(``_at_face`` of ``domain``), with the module's derivative method.
+``domain``. An argument ``u_x__lo_x`` of an equation is the derivative ``u_x`` with the
+coordinate ``x`` at its lower bound (``__hi_x``: at its upper bound), the other
+coordinates as given: the model runs once per face read (``_at_face`` of ``domain``),
+with the module's derivative method.
 """
 
 from __future__ import annotations
