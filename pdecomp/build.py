@@ -525,6 +525,8 @@ class _Expressions(Interpreter):
             function, arity = checks.FUNCTIONS.get(name) or (None, complexes.FUNCTIONS[name])
             checks.check_arity(name, len(args), arity, span)
             values = [self.visit(a) for a in args]
+            if function is None and vectors.is_shaped(values[0]):  # re, im, conj: componentwise
+                return vectors.componentwise(values[0], lambda c: complexes.call(name, c, span))
             for value, arg in zip(values, args):
                 if vectors.is_shaped(value):
                     hint = " (norm(V) for the length of a vector)" if name == "abs" else ""
