@@ -146,6 +146,8 @@ class Plan:
     equations: tuple[PlannedEquation, ...]
     chain: tuple[DerivativeNode, ...]  # topologically ordered: parents first
     derivatives: dict[str, tuple[str, str]]  # u_xx -> ("u", "xx"), in chain order
+    # Fused linear operators (pdecomp.fusion): name -> (field, ((suffix, coefficient), ...))
+    combinations: dict[str, tuple[str, tuple]] = field(default_factory=dict)
 
     @property
     def max_order(self) -> int:
