@@ -212,7 +212,9 @@ class _Builder:
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs = tree.children
-        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        # eqN for its position N among the equation statements (a vector one counts once)
+        position = len(self.equations) - sum(len(g.components) - 1 for g in self.groups) + 1
+        name, span = self.equation_names.unnamed(position), self.span(tree)
         self.equation_names.claim([name], span, unnamed=True)
         self._equation(name, span, tree, lhs, rhs)
 
@@ -412,7 +414,11 @@ class _Expressions(Interpreter):
         name, span = str(token), self.b.span(token)
         if name in checks.CONSTANTS:
             return checks.CONSTANTS[name]
-        if name == vectors.IDENTITY and not self.constant:
+        if name == vectors.IDENTITY:
+            if self.constant:
+                raise PDEError(
+                    "a parameter default must be a scalar constant; 'Id' is a tensor", span
+                )
             return self._vector_ops(span).identity()
         kind = self.b.scope.kind(name)
         if kind is None:

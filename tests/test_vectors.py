@@ -302,6 +302,7 @@ SHAPE_ERRORS = [
     (H2 + "vector U = (u, v)\neq m: U = 0\neq m: p = 0", 5, 4, "duplicate equation name 'm'"),
     (H2 + "eq mx: p = 0\nfields div", 4, 8, "'div' is a reserved name (a vector operator)"),
     (H2 + "params a = norm(1)\neq e: p = a", 3, 12, "vector operator"),
+    (H2 + "params a = Id\neq e: p = a", 3, 12, "'Id' is a tensor"),
 ]
 
 
@@ -407,3 +408,8 @@ def test_complex_values_split_exactly():
     d = sympy.Derivative
     assert sympy.expand(eqs["nls_re"] - (-d(b, t) + d(a, (x, 2)) / 2 + (a**2 + b**2) * a)) == 0
     assert sympy.expand(eqs["nls_im"] - (d(a, t) + d(b, (x, 2)) / 2 + (a**2 + b**2) * b)) == 0
+
+
+def test_unnamed_vector_equations_count_once():
+    system = pdecomp.loads(H2 + "vector U = (u, v)\neq U = 0\neq p = 1\neq grad(p) = U\neq u = v")
+    assert list(system.equations) == ["eq1_x", "eq1_y", "eq2", "eq3_x", "eq3_y", "eq4"]
