@@ -295,3 +295,15 @@ def test_header_check_and_latex_show_the_vector_form(capsys):
     assert out[1].startswith(r"  momentum_x: \frac{\partial u}{\partial x} u")
     complex_source = pdecomp.compile(EXAMPLES / "schrodinger.pde").source
     assert "Fields (model outputs, in order): h complex (h_re, h_im)" in complex_source
+
+
+def test_kovasznay_pinn_example_runs(tmp_path):
+    from examples.vector.pinn_kovasznay import main
+
+    result = main(["--steps", "8", "--points", "64", "--out", str(tmp_path)])
+    history = __import__("json").loads((tmp_path / "pinn_kovasznay_history.json").read_text())
+    assert len(history) == 8
+    assert history[-1]["pde"] + 10 * history[-1]["bc"] < history[0]["pde"] + 10 * history[0]["bc"]
+    assert (tmp_path / "pinn_kovasznay.png").stat().st_size > 10_000
+    assert (tmp_path / "kovasznay_torch.py").exists()
+    assert 0 < result["velocity_relative_l2_error"] < 10
