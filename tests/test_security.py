@@ -54,10 +54,15 @@ MINIMAL = "coords xq\nfields uq\neq aq: uq = 1\n"  # no derivatives, params or i
 REFERENCE_USER = {"referenceq", "xq", "tq", "uq", "vq", "nuq", "kq", "fq", "gq"}
 REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq"}
 EVALUATORS = {"eval", "exec", "compile", "__import__", "open", "input", "breakpoint"}
-# words of equation text
-LANGUAGE = {*checks.FUNCTIONS, *checks.OPERATORS, *checks.CONSTANTS, *checks.VECTOR_NAMES}
-LANGUAGE |= {*checks.COMPLEX_FUNCTIONS, "complex"}
-TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "EQUATIONS", "GROUPS")
+# Words of equation text: functions, operators, constants, vector and complex operators.
+LANGUAGE = {
+    *checks.FUNCTIONS,
+    *checks.OPERATORS,
+    *checks.CONSTANTS,
+    *checks.VECTOR_NAMES,
+    *checks.COMPLEX_FUNCTIONS,
+}
+TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
 MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
 _TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
