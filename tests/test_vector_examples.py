@@ -307,3 +307,13 @@ def test_kovasznay_pinn_example_runs(tmp_path):
     assert (tmp_path / "pinn_kovasznay.png").stat().st_size > 10_000
     assert (tmp_path / "kovasznay_torch.py").exists()
     assert 0 < result["velocity_relative_l2_error"] < 10
+
+
+def test_notebook_latex_shows_the_written_form():
+    from pdecomp.latex import aligned, document
+
+    system = pdecomp.load(EXAMPLES / "maxwell.pde")
+    block = aligned(system)
+    assert r"\text{faraday:} && \partial_{t} \mathbf{Bv} + \nabla \times \mathbf{Ev} = 0" in block
+    assert r"\text{faraday\_x:}" in block
+    assert r"\text{gaussE:}" in document(system)
