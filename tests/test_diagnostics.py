@@ -1,5 +1,5 @@
 """The diagnostics catalogue: every error a `.pde` file can produce, with its exact message,
-line, column and caret (DSL.md §4), the closest-name suggestions, the CLI's rendering, and
+line, column and caret (docs/language.md), the closest-name suggestions, the CLI's rendering, and
 that docs/errors.md shows real, current compiler output for each of them."""
 
 from __future__ import annotations
