@@ -218,7 +218,9 @@ class _Builder:
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs, where = tree.children
-        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        # eqN for its position N among the equation statements (a vector one counts once)
+        position = len(self.equations) - sum(len(g.components) - 1 for g in self.groups) + 1
+        name, span = self.equation_names.unnamed(position), self.span(tree)
         self.equation_names.claim([name], span, unnamed=True)
         self._equation(name, span, tree, lhs, rhs, where)
 
@@ -425,7 +427,11 @@ class _Expressions(Interpreter):
         name, span = str(token), self.b.span(token)
         if name in checks.CONSTANTS:
             return checks.CONSTANTS[name]
-        if name == vectors.IDENTITY and not self.constant:
+        if name == vectors.IDENTITY:
+            if self.constant:
+                raise PDEError(
+                    "a parameter default must be a scalar constant; 'Id' is a tensor", span
+                )
             return self._vector_ops(span).identity()
         kind = self.b.scope.kind(name)
         if kind is None:
@@ -538,6 +544,8 @@ class _Expressions(Interpreter):
             function, arity = checks.FUNCTIONS.get(name) or (None, complexes.FUNCTIONS[name])
             checks.check_arity(name, len(args), arity, span)
             values = [self.visit(a) for a in args]
+            if function is None and vectors.is_shaped(values[0]):  # re, im, conj: componentwise
+                return vectors.componentwise(values[0], lambda c: complexes.call(name, c, span))
             for value, arg in zip(values, args):
                 if vectors.is_shaped(value):
                     hint = " (norm(V) for the length of a vector)" if name == "abs" else ""

@@ -4,7 +4,8 @@ Input: an equation's name, its two sides as built (scalars, arrays, complex valu
 the spatial coordinates. Output: ``(component name, lhs, rhs)`` triples of real scalar
 expressions, in order: one per component, named after the spatial coordinates
 (``momentum_x``; a tensor ``stress_xy``, row-major), each complex one split into
-``_re`` and ``_im`` parts (one whose imaginary part is zero stays one).
+``_re`` and ``_im`` parts (one whose imaginary part is zero stays one, one whose real
+part is zero becomes its ``_im`` part alone).
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def components(
     result = []
     for component, lhs, rhs in scalars:
         (lhs_re, lhs_im), (rhs_re, rhs_im) = complexes.split(lhs), complexes.split(rhs)
-        if _is_zero(lhs_im - rhs_im):
+        if _is_zero(lhs_im - rhs_im):  # a real value stays one equation
             result.append((component, lhs_re, rhs_re))
+        elif _is_zero(lhs_re - rhs_re):  # an imaginary one: its real part is 0 = 0
+            result.append((f"{component}_im", lhs_im, rhs_im))
         else:
             result += [(f"{component}_re", lhs_re, rhs_re), (f"{component}_im", lhs_im, rhs_im)]
     return result

@@ -255,7 +255,7 @@ class _Written:
         if not hasattr(node, "data"):  # a token
             return str(node)
         text = getattr(self, "t_" + node.data, self.t_call)(node)
-        return rf"\left({text}\right)" if _PRECEDENCE.get(node.data, 9) < least else text
+        return rf"\left({text}\right)" if _precedence(node) < least else text
 
     def t_number(self, node) -> str:
         return str(node.children[0])
@@ -318,6 +318,19 @@ class _Written:
         inner = ", ".join(self.tex(a) for a in args)
         head = rf"\{name}" if name in _FN else rf"\operatorname{{{name}}}"
         return rf"{head}\left({inner}\right)"
+
+
+def _precedence(node) -> int:
+    r"""How tightly a node's LaTeX binds: ``\nabla U`` as a prefix, ``A \cdot B`` as a product."""
+    if node.data == "call":
+        name = str(node.children[0])
+        if name in _BINARY:
+            return 2
+        if name in ("grad", "div", "curl", "lap", "tr", "sym", "re", "im", "d") or (
+            name.startswith("d") and name not in _FN
+        ):
+            return 3
+    return _PRECEDENCE.get(node.data, 9)
 
 
 _FN = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "min", "max", "sqrt"}

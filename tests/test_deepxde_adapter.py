@@ -93,7 +93,7 @@ def test_bad_uses_are_clear_errors():
     burgers = pdecomp.compile(deepxde_problems.HERE / "burgers.pde")
     with pytest.raises(ValueError, match="needs backend='torch'"):
         pdx.pde(pdecomp.compile(deepxde_problems.HERE / "burgers.pde", backend="jax"), "burgers")
-    with pytest.raises(ValueError, match="unknown equation 'heat'; equations: burgers, ic"):
+    with pytest.raises(ValueError, match="unknown equation 'heat'; equations: burgers, ic, bc"):
         pdx.pde(burgers, "heat")
     with pytest.raises(TypeError, match="needs equation names"):
         pdx.pde(burgers)

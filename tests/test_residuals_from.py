@@ -80,10 +80,12 @@ def test_torch_leaf_of_an_n_by_1_network_gives_n_by_1_residuals():
     )
     x, t = _points()
     leaf = torch.stack([x, t], -1).requires_grad_()
-    got = pde.module.residuals_from(net(leaf), leaf=leaf)["e"]
-    assert got.shape == (11, 1)
+    squeezed = pde.module.residuals_from(net(leaf), leaf=leaf)["e"]  # the shape rule: (N,)
+    got = pde.module.residuals_from(net(leaf), leaf=leaf, field_axis=None)["e"]
+    assert squeezed.shape == (11,) and got.shape == (11, 1)
     expected = pde.residual("e", lambda x, t: net(torch.stack([x, t], -1))[:, 0], x, t)
     torch.testing.assert_close(got[:, 0], expected, rtol=1e-12, atol=1e-13)
+    torch.testing.assert_close(squeezed, expected, rtol=1e-12, atol=1e-13)
 
 
 def test_torch_cache_shares_the_chain_between_calls(torch_pde):

@@ -302,6 +302,7 @@ SHAPE_ERRORS = [
     (H2 + "vector U = (u, v)\neq m: U = 0\neq m: p = 0", 5, 4, "duplicate equation name 'm'"),
     (H2 + "eq mx: p = 0\nfields div", 4, 8, "'div' is a reserved name (a vector operator)"),
     (H2 + "params a = norm(1)\neq e: p = a", 3, 12, "vector operator"),
+    (H2 + "params a = Id\neq e: p = a", 3, 12, "'Id' is a tensor"),
 ]
 
 
@@ -313,3 +314,102 @@ def test_shape_errors_are_located(text, line, column, message):
     assert message in error.message, error.message
     assert (error.line, error.column) == (line, column), str(error)
     assert str(error).startswith(f"shape.pde:{line}:{column}: error: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        (
+            H2 + "vector U = (u, v)\neq momentum_x: u = 0\neq momentum: U = 0",
+            5,
+            4,
+            "duplicate equation name 'momentum_x' (first used at line 4), a component of "
+            "equation 'momentum'",
+        ),
+        (
+            H2 + "vector U = (u, v)\neq momentum: U = 0\neq momentum_y: u = 0",
+            5,
+            4,
+            "duplicate equation name 'momentum_y' (first used at line 4)",
+        ),
+        (
+            "coords x\nfields h complex\neq e_re: re(h) = 0\neq e: h = 0",
+            4,
+            4,
+            "duplicate equation name 'e_re'",
+        ),
+    ],
+)
+def test_component_names_count_as_equation_names(text, line, column, message):
+    with pytest.raises(PDEError) as info:
+        pdecomp.loads(text)
+    assert message in info.value.message
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+C = "coords x, y, t\ntime t\nfields h complex, r\n"
+COMPLEX_ERRORS = [
+    (C + "eq e: sqrt(h) = 0", 4, 7, "sqrt() of a complex value is not supported"),
+    (C + "eq e: log(I*r) = 0", 4, 7, "log() of a complex value"),
+    (C + "eq e: max(h, r) = 0", 4, 7, "max() of a complex value"),
+    (C + "eq e: h^0.5 = 0", 4, 7, "whole-number power"),
+    (C + "eq e: r^h = 0", 4, 7, "a complex exponent is supported only as E^z"),
+    (C + "params a = I\neq e: r = a", 4, 12, "the default of 'a' is not real"),
+    (C + "eq e: r = sqrt(-1)", 4, 11, "is not real"),
+    (C + "eq e: I*r = I*x + x", 4, 4, "component 'e_re' of equation 'e' uses no field"),
+    ("coords x\nfields I\neq e: I = 0", 2, 8, "'I' is a reserved name (a built-in constant)"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "column", "message"), COMPLEX_ERRORS)
+def test_complex_errors_are_located(text, line, column, message):
+    with pytest.raises(PDEError) as info:
+        pdecomp.loads(text)
+    assert message in info.value.message, info.value.message
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+def test_complex_values_split_exactly():
+    system = pdecomp.loads(
+        C + "vector A = (h, r)\n"
+        "eq nls: I*dt(h) + dxx(h)/2 + abs(h)^2*h = 0\n"
+        "eq mod: abs(h)^2 = 1\n"
+        "eq hermitian: h*conj(h) + re(h)*im(h) = r\n"
+        "eq wave: h = exp(I*x)\n"
+        "eq vec: I*A = 0\n"
+        "eq parts: re(A) - conj(A) = (0, r)"
+    )
+    assert system.fields == ("h_re", "h_im", "r")
+    assert system.complex_fields == ("h",)
+    assert list(system.equations) == [
+        "nls_re",
+        "nls_im",
+        "mod",
+        "hermitian",
+        "wave_re",
+        "wave_im",
+        "vec_x_re",
+        "vec_x_im",
+        "vec_y_im",
+        "parts_x_im",
+        "parts_y",
+    ]
+    a, b = (system.field_function(f) for f in ("h_re", "h_im"))
+    eqs = system.equations
+    assert sympy.expand(eqs["mod"] - (a**2 + b**2 - 1)) == 0
+    assert sympy.expand(eqs["hermitian"] - (a**2 + b**2 + a * b - system.field_function("r"))) == 0
+    assert eqs["wave_re"] == a - sympy.cos(x) and eqs["wave_im"] == b - sympy.sin(x)
+    assert eqs["vec_x_re"] == -b and eqs["vec_x_im"] == a
+    assert eqs["vec_y_im"] == system.field_function("r")  # i r: its real part is 0 = 0
+    assert eqs["parts_x_im"] == b  # re(h) - conj(h) = i im(h)
+    assert eqs["parts_y"] == -system.field_function("r")
+    for expr in eqs.values():
+        assert not expr.has(sympy.I, sympy.re, sympy.im, sympy.Abs, sympy.conjugate)
+    d = sympy.Derivative
+    assert sympy.expand(eqs["nls_re"] - (-d(b, t) + d(a, (x, 2)) / 2 + (a**2 + b**2) * a)) == 0
+    assert sympy.expand(eqs["nls_im"] - (d(a, t) + d(b, (x, 2)) / 2 + (a**2 + b**2) * b)) == 0
+
+
+def test_unnamed_vector_equations_count_once():
+    system = pdecomp.loads(H2 + "vector U = (u, v)\neq U = 0\neq p = 1\neq grad(p) = U\neq u = v")
+    assert list(system.equations) == ["eq1_x", "eq1_y", "eq2", "eq3_x", "eq3_y", "eq4"]

@@ -6,6 +6,5 @@ params mu = 1
 inputs fx, fy
 
 vector U = (u, v)
-vector F = (fx, fy)
-eq momentum: mu*lap(U) - grad(p) + F = 0
+eq momentum: mu*lap(U) - grad(p) + (fx, fy) = 0
 eq continuity: div(U) = 0
