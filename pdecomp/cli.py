@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(METHODS),
         default="zcs",
         metavar="NAME",
-        help="derivatives: " + ", ".join(METHODS) + " (default: %(default)s)",
+        help="derivative method, see docs/methods.md (default: %(default)s)",
     )
     c.add_argument(
         "-o",
@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(VERIFY_METHODS),
         default="zcs",
         metavar="NAME",
-        help="derivatives: " + ", ".join(VERIFY_METHODS) + " (default: %(default)s)",
+        help="derivative method, see docs/methods.md (default: %(default)s)",
     )
     v.add_argument(
         "--points", type=int, default=8, help="number of random points (default: %(default)s)"

@@ -63,6 +63,7 @@ LANGUAGE = {
     *checks.COMPLEX_FUNCTIONS,
 }
 TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
+TABLES += ("COMBINATIONS",)  # fused linear operators
 DOMAIN_TABLES = ("DOMAIN", "WHERE", "PERIODIC")  # only in systems with a domain
 # The same reference systems with a box, for modules that carry sampling and the loss.
 DOMAIN_LINES = ("domain xq in [0, 1], tq in [0, 1]\n", "domain xq in [0, 1]\n")
@@ -181,6 +182,14 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         assert ast.literal_eval(found["PERIODIC"]) == periodic, "PERIODIC"
     for name, value in expected.items():
         assert ast.literal_eval(found[name]) == value, name
+    combinations = found["COMBINATIONS"]  # name -> (field, ((member, coefficient), ...))
+    assert [ast.literal_eval(k) for k in combinations.keys] == list(plan.combinations)
+    for value, (field, terms) in zip(combinations.values, plan.combinations.values()):
+        assert ast.literal_eval(value.elts[0]) == field, "COMBINATIONS"
+        pairs = value.elts[1].elts
+        assert [ast.literal_eval(p.elts[0]) for p in pairs] == [m for m, _ in terms]
+        for pair in pairs:
+            _assert_arithmetic(pair.elts[1], names=set())
     params = found["PARAMS"]
     assert [ast.literal_eval(k) for k in params.keys] == [p.name for p in system.params], "PARAMS"
     for value in params.values:

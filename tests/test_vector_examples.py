@@ -200,6 +200,15 @@ def _same_plan(vector, component):
         symbols[sympy.Symbol(old, real=True)] = sympy.Symbol(new, real=True)
     for old, new in rename.items():
         symbols[sympy.Symbol(old, real=True)] = sympy.Symbol(new, real=True)
+    combinations = {}  # fused linear operators (_lin0_u): the same sums, renamed
+    for name, (field, terms) in component.plan.combinations.items():
+        new = name[: -len(field)] + rename[field]
+        symbols[sympy.Symbol(name, real=True)] = sympy.Symbol(new, real=True)
+        combinations[new] = (
+            rename[field],
+            tuple((symbols[sympy.Symbol(m, real=True)].name, c) for m, c in terms),
+        )
+    assert vector.plan.combinations == combinations
     derivatives = {
         f"{rename[f]}_{s}": (rename[f], s) for f, s in component.plan.derivatives.values()
     }

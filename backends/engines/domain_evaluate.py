@@ -13,9 +13,10 @@ from __future__ import annotations
 COORDS: tuple = ()
 FIELDS: tuple = ()
 DERIVATIVES: dict = {}
+COMBINATIONS: dict = {}
 EQUATIONS: dict = {}
 _check_coords = _keywords = _derivatives = _at_face = None
-_field_axis = _differentiate = _finish = None
+_field_axis = _differentiate = _finish = _combine = None
 
 
 # ---- generated modules copy everything below this line ----
@@ -28,13 +29,14 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
     for name in names:
         for arg in EQUATIONS[name][1]:
             value, _, site = arg.partition("__")
-            if value in FIELDS or value in DERIVATIVES:
+            if value in FIELDS or value in DERIVATIVES or value in COMBINATIONS:
                 wanted = sites.setdefault(site, [])
-                if value in DERIVATIVES and value not in wanted:
+                if value not in FIELDS and value not in wanted:
                     wanted.append(value)
     for site, wanted in sites.items():
         at = _at_face(coords, site)
         found = _differentiate(_derivatives, model, at, wanted, create_graph, field_axis)
+        found = _combine(found, wanted)
         env.update((f"{key}__{site}" if site else key, v) for key, v in found.items())
     like = next(v for key, v in env.items() if key.partition("__")[0] in FIELDS)
     return _finish(names, env, like)  # every residual of the fields' shape
