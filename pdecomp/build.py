@@ -56,7 +56,7 @@ class _Builder:
         """Where each name is first declared anywhere in the file (for 'used before')."""
         found: dict[str, Span] = {}
         for statement in tree.children:
-            if statement.data in ("coords", "fields", "inputs"):
+            if statement.data in ("coords", "fields", "inputs", "functions"):
                 tokens = statement.children[0].children
             elif statement.data == "params":
                 tokens = [param.children[0] for param in statement.children]
@@ -128,6 +128,9 @@ class _Builder:
     def stmt_inputs(self, tree: Tree) -> None:
         self._declare_list(tree, "input")
 
+    def stmt_functions(self, tree: Tree) -> None:
+        self._declare_list(tree, "function")
+
     def stmt_time(self, tree: Tree) -> None:
         (token,) = tree.children
         name, span = str(token), self.span(token)
@@ -182,8 +185,11 @@ class _Builder:
                 "nodes once let names and derivatives are expanded",
                 span,
             )
-        if not residual.atoms(sympy.core.function.AppliedUndef):
-            raise PDEError(f"equation '{name}' uses no field", span)
+        applied = residual.atoms(sympy.core.function.AppliedUndef)
+        if not any(self.scope.kind(f.func.__name__) == "field" for f in applied):
+            reads = sorted(f.func.__name__ for f in applied)
+            detail = f" (it reads only functions: {', '.join(reads)})" if reads else ""
+            raise PDEError(f"equation '{name}' uses no field{detail}", span)
         # The statement as written, comments dropped: only grammar tokens remain.
         text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
         text = " ".join(text.split()).removeprefix("eq ")
@@ -207,6 +213,7 @@ class _Builder:
             lets=dict(self.lets),
             equations={e.name: e.residual for e in self.equations},
             equation_info=tuple(self.equations),
+            functions=tuple(self.scope.names("function")),
         )
 
 
@@ -320,7 +327,7 @@ class _Expressions(Interpreter):
             )
         if kind == "coord":
             return coord_symbol(name)
-        if kind == "field":
+        if kind in ("field", "function"):  # a function of the coordinates, differentiable
             return sympy.Function(name, real=True)(*self._coord_symbols())
         if kind == "let":
             return self.b.lets[name]
@@ -418,6 +425,12 @@ class _Expressions(Interpreter):
             )
         if name == "d":
             return self._d(args, span)
+        if self.b.scope.kind(name) == "function":
+            raise PDEError(
+                f"'{name}' is a function of the coordinates: write '{name}' without arguments "
+                "(it is called with the model's coordinates)",
+                span,
+            )
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
             space = [c for c in self.b.scope.names("coord") if c != self.b.time]

@@ -37,7 +37,7 @@ FUNCTIONS: dict[str, tuple[object, int]] = {
 }
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
 OPERATORS = ("d", "lap")
-KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "let", "eq")
+KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "functions", "let", "eq")
 # Names the generated modules use for themselves; a user name must not shadow them.
 GENERATED_NAMES = ("math", "torch", "jax", "jnp", "model", "functools")
 MAX_DERIVATIVE_ORDER = 10
@@ -61,6 +61,7 @@ KINDS = {
     "field": "field",
     "param": "parameter",
     "input": "input",
+    "function": "function of the coordinates",
     "let": "let name",
 }
 

@@ -88,6 +88,8 @@ def _check(args) -> int:
         print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))
     if system.inputs:
         print(f"  inputs: {', '.join(system.inputs)}")
+    if system.functions:
+        print(f"  functions: {', '.join(system.functions)}")
     for eq in system.equation_info:
         print(f"  eq {eq.name}: {_plain(eq.residual)} = 0")
     return 0

@@ -56,6 +56,9 @@ class System:
     lets: dict[str, sympy.Expr]
     equations: dict[str, sympy.Expr]  # equation name -> residual (lhs - rhs)
     equation_info: tuple[Equation, ...] = field(repr=False, default=())
+    # `functions`: known functions of the coordinates, passed per call as callables and
+    # evaluated at the model's (shifted) coordinates; applied functions like the fields.
+    functions: tuple[str, ...] = ()
 
     @property
     def coord_symbols(self) -> tuple[sympy.Symbol, ...]:
@@ -103,6 +106,7 @@ class PlannedEquation:
     params: tuple[str, ...]
     inputs: tuple[str, ...]
     text: str
+    functions: tuple[str, ...] = ()  # the `functions` whose values or derivatives it reads
 
 
 @dataclass(frozen=True)
