@@ -16,6 +16,7 @@ import itertools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from pdecomp.interpolate import Grid, bspline_basis, spline_matrix, wavenumbers
 
@@ -94,14 +95,18 @@ class Fourier(_Interpolant):
                 lambda: self._dense(orders, coords, self.grid.shape),
             )
 
-        @at.defjvp
         def at_jvp(primals, tangents):
             out = at(*primals)
-            tangent = jnp.zeros_like(out)
+            tangent = None
             for k, t in enumerate(tangents):
+                if isinstance(t, SymbolicZero):  # a coordinate that does not move: skip it
+                    continue
                 up = tuple(o + (i == k) for i, o in enumerate(orders))
-                tangent = tangent + self._gridded(up)(*primals) * t
-            return out, tangent
+                term = self._gridded(up)(*primals) * t
+                tangent = term if tangent is None else tangent + term
+            return out, jnp.zeros_like(out) if tangent is None else tangent
+
+        at.defjvp(at_jvp, symbolic_zeros=True)
 
         self._cache[orders] = at
         return at
