@@ -35,6 +35,9 @@ BASE_FUNCTIONS = {
 }
 
 
+SMALL_INT = 2**31  # integers from here on print as floats (see _print_Integer)
+
+
 class FrameworkPrinter(PythonCodePrinter):
     """Prints arithmetic for one array framework; subclasses give ``module``/``functions``."""
 
@@ -74,6 +77,18 @@ class FrameworkPrinter(PythonCodePrinter):
                 folded = f"{function}({arg}, {folded})"
             return folded
         return f"{function}({', '.join(args)})"
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        # An integer beyond int32 is a float literal: torch cannot take a Python int past
+        # int64, nor JAX (32-bit by default) one past int32. Its float is exact to 1e-16.
+        if abs(expr.p) >= SMALL_INT:
+            return repr(float(expr.p))
+        return super()._print_Integer(expr)
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        if max(abs(expr.p), expr.q) >= SMALL_INT:
+            return repr(float(expr))
+        return super()._print_Rational(expr)
 
     def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
         if expr.exp == sympy.S.Half or expr.exp == -sympy.S.Half:

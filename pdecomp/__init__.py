@@ -8,17 +8,17 @@ The public surface::
 """
 
 from pdecomp.chunking import chunked_loss, chunked_loss_backward
-from pdecomp.errors import PDEError
+from pdecomp.errors import PDEError, PDEWarning
 from pdecomp.ir import Plan, System
 from pdecomp.pipeline import METHODS, compile, load, loads
 from pdecomp.runtime import CompiledPDE
-
-__version__ = "0.1.0"
+from pdecomp.version import __version__
 
 __all__ = [
     "METHODS",
     "CompiledPDE",
     "PDEError",
+    "PDEWarning",
     "Plan",
     "System",
     "compile",

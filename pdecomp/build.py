@@ -17,7 +17,7 @@ from lark import Token, Tree
 from lark.visitors import Interpreter
 
 from pdecomp import checks
-from pdecomp.errors import PDEError
+from pdecomp.errors import PDEError, warn
 from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
 
 
@@ -42,6 +42,7 @@ class _Builder:
         self.params: list[Param] = []
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
+        self.equation_names = checks.EquationNames()
         self.sizes = checks.SizeCounter()
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
@@ -89,6 +90,13 @@ class _Builder:
         problem = checks.symbolic_problem(expr)
         if problem:
             raise PDEError(f"{what} {problem}", span)
+        power = checks.large_exponent(expr)
+        if power is not None:
+            raise PDEError(
+                f"{what} has a power with exponent {_short(power.exp)} once let names and "
+                f"products are expanded (at most {checks.MAX_EXPONENT} in absolute value)",
+                span,
+            )
 
     def run(self, tree: Tree) -> System:
         # A field is a function of every coordinate, wherever `coords` stands in the file.
@@ -99,6 +107,10 @@ class _Builder:
             for t in s.children[0].children
         )
         self.scope.ahead = self.declarations(tree)
+        # `time` marks a coordinate wherever it stands: lap() skips it in every equation.
+        self.time_ahead = next(
+            (str(s.children[0]) for s in tree.children if s.data == "time"), None
+        )
         for statement in tree.children:
             self.statement = self.span(statement)
             _check_depth(statement, self)
@@ -160,20 +172,18 @@ class _Builder:
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
         token, lhs, rhs = tree.children
-        self._equation(str(token), self.span(token), tree, lhs, rhs)
+        name, span = str(token), self.span(token)
+        checks.check_equation_name(name, span)
+        self.equation_names.claim([name], span)
+        self._equation(name, span, tree, lhs, rhs)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
         lhs, rhs = tree.children
-        self._equation(f"eq{len(self.equations) + 1}", self.span(tree), tree, lhs, rhs)
+        name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
+        self.equation_names.claim([name], span, unnamed=True)
+        self._equation(name, span, tree, lhs, rhs)
 
     def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
-        checks.check_identifier(name, span)
-        for other in self.equations:
-            if other.name == name:
-                raise PDEError(
-                    f"duplicate equation name '{name}' (first used at line {other.span.line})",
-                    span,
-                )
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
         residual = left - right
@@ -215,6 +225,11 @@ class _Builder:
             equation_info=tuple(self.equations),
             functions=tuple(self.scope.names("function")),
         )
+
+
+def _short(value: sympy.Expr) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 # A left-leaning chain a + b - c + ... (or a * b / c ...) is built in one step, so it
@@ -263,14 +278,28 @@ def _diff(expr: sympy.Expr, coord: sympy.Symbol) -> sympy.Expr:
     """
     found = sorted(expr.atoms(sympy.Derivative), key=sympy.default_sort_key)
     if not found:
-        return sympy.diff(expr, coord)
+        return _keep_powers(sympy.diff(expr, coord))
     stand_ins = {d: sympy.Function(f"_{i}", real=True)(*d.expr.args) for i, d in enumerate(found)}
     result = sympy.diff(expr.xreplace(stand_ins), coord)
     back = {f: d for d, f in stand_ins.items()}
     for d in result.atoms(sympy.Derivative):  # d/dx of a stand-in: one more derivative
         if d.expr in back:
             back[d] = sympy.diff(back[d.expr], *d.variable_count)  # merged, canonical
-    return result.xreplace(back)
+    return _keep_powers(result.xreplace(back))
+
+
+def _keep_powers(expr: sympy.Expr) -> sympy.Expr:
+    """``m*u**m*u_x/u`` -> ``m*u**(m - 1)*u_x``: no division the equation did not have.
+
+    SymPy differentiates a power with a symbolic exponent as ``u**m * m/u * u_x``, which
+    is NaN where ``u = 0`` although ``m*u**(m - 1)*u_x`` (and plain autograd) is finite
+    there. Merging the powers of each base keeps the written form (``powsimp``, exponents
+    only); expressions without such a power are left exactly as they are.
+    """
+    symbolic = any(not p.exp.is_number for p in expr.atoms(sympy.Pow) if not p.base.is_number)
+    if not symbolic:
+        return expr
+    return sympy.powsimp(expr, combine="exp", deep=True)
 
 
 class _Expressions(Interpreter):
@@ -433,9 +462,18 @@ class _Expressions(Interpreter):
             )
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
-            space = [c for c in self.b.scope.names("coord") if c != self.b.time]
+            coords = self.b.scope.names("coord")
+            space = [c for c in coords if c != self.b.time_ahead]
             if not space:
                 raise PDEError("lap() needs at least one coordinate that is not time", span)
+            looks_like_time = [c for c in coords if c in ("t", "time")]
+            if looks_like_time and self.b.time_ahead is None:
+                t = looks_like_time[0]
+                warn(
+                    f"lap() sums second derivatives over every coordinate, '{t}' included, "
+                    f"since no coordinate is declared time; add 'time {t}' if '{t}' is time",
+                    span,
+                )
             inner = self.visit(args[0])
             return sympy.Add(*(self._differentiate(inner, [(c, 2)], span) for c in space))
         if name.startswith("d") and len(name) > 1 and self.b.scope.kind(name) is None:
@@ -493,6 +531,16 @@ class _Expressions(Interpreter):
                 "not functions, and cannot be differentiated",
                 span,
             )
+        params = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "param")
+        if params and not expr.atoms(sympy.core.function.AppliedUndef):
+            if not any(self.b.scope.kind(s.name) == "coord" for s in expr.free_symbols):
+                names = ", ".join(f"'{p}'" for p in params)
+                word = "parameter" if len(params) == 1 else "parameters"
+                warn(
+                    f"derivative of the {word} {names}: parameters are constants, so "
+                    "this derivative is 0 and its term vanishes from the equation",
+                    span,
+                )
         order = sum(n for _, n in spec) + max(
             (sum(n for _, n in d.variable_count) for d in expr.atoms(sympy.Derivative)), default=0
         )
@@ -511,6 +559,14 @@ class _Expressions(Interpreter):
                     raise PDEError(
                         "too much to differentiate: the derivatives in this file expand to "
                         f"more than {checks.MAX_DIFFERENTIATION_WORK} nodes",
+                        span,
+                    )
+                estimate = checks.derivative_size(expr, coord_symbol(coord), self.b.sizes)
+                if estimate > checks.MAX_DERIVATIVE_ESTIMATE:
+                    raise PDEError(
+                        f"expression too large to differentiate: its derivative in '{coord}' "
+                        f"would have about {estimate} nodes (at most "
+                        f"{checks.MAX_EXPRESSION_SIZE})",
                         span,
                     )
                 expr = _diff(expr, coord_symbol(coord))

@@ -8,6 +8,7 @@ one place; `docs/errors.md` lists the messages they produce.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -50,6 +51,9 @@ MAX_CONSTANT_BITS = 4000  # numerator/denominator of an exact constant (about 12
 MAX_EXPRESSION_SIZE = 10_000  # nodes of one expression, let names and derivatives expanded
 MAX_TOTAL_SIZE = 100_000  # nodes of all equations together
 MAX_DIFFERENTIATION_WORK = 10_000  # nodes handed to SymPy's diff, summed over the file
+# A derivative estimated (before it is taken) larger than this is refused at once; the
+# estimate is an upper bound, so it allows for SymPy's own simplification.
+MAX_DERIVATIVE_ESTIMATE = 4 * MAX_EXPRESSION_SIZE
 FLOAT_MAX = 1.7976931348623157e308  # the largest float64: constants must fit
 
 UNDERSCORE_RESERVED = (
@@ -99,6 +103,55 @@ def check_identifier(name: str, span: Span) -> None:
     builtin = _builtin_kind(name)
     if builtin:
         raise PDEError(f"'{name}' is a reserved name ({builtin}); choose another name", span)
+
+
+EQUATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def check_equation_name(name: str, span: Span) -> None:
+    """An equation name is a letter, then letters, digits and underscores.
+
+    Equation names are labels in their own namespace: keywords, built-in names and
+    declared names are all allowed (``eq d:``, ``eq pde:``, ``eq momentum_x:``).
+    """
+    if not EQUATION_NAME.fullmatch(name):
+        raise PDEError(
+            f"equation name '{name}' must start with a letter, then letters, digits and '_'",
+            span,
+        )
+
+
+@dataclass
+class EquationNames:
+    """The residual names taken so far, in file order: name -> where it was taken.
+
+    One equation may produce several residual names (``claim`` takes the list); every
+    name must be new, whichever equation produced the first one.
+    """
+
+    taken: dict[str, tuple[Span, bool]] = field(default_factory=dict)  # (span, unnamed)
+
+    def claim(self, names: list[str], span: Span, unnamed: bool = False) -> None:
+        """Take ``names`` for the equation at ``span``, or raise a located PDEError."""
+        for name in names:
+            if name in self.taken:
+                first, first_unnamed = self.taken[name]
+                how = ", the name of an unnamed equation" if first_unnamed else ""
+                raise PDEError(
+                    f"duplicate equation name '{name}' (first used at line {first.line}{how})",
+                    span,
+                )
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise PDEError(f"duplicate equation name '{twice}' in one equation", span)
+        for name in names:
+            self.taken[name] = (span, unnamed)
+
+    def unnamed(self, position: int) -> str:
+        """The name of an unnamed equation: ``eqN`` for its position N, or the next free."""
+        while f"eq{position}" in self.taken:
+            position += 1
+        return f"eq{position}"
 
 
 def _builtin_kind(name: str) -> str | None:
@@ -222,6 +275,60 @@ def symbolic_problem(expr: sympy.Expr) -> str | None:
         else:
             stack.extend(node.args)
     return None
+
+
+def large_exponent(expr: sympy.Expr) -> sympy.Expr | None:
+    """A power in ``expr`` whose constant exponent exceeds :data:`MAX_EXPONENT`, or None.
+
+    SymPy merges powers as it builds (``(u^512)^512`` is ``u^262144``), so a chain of
+    ``let`` names or a product can reach exponents no single ``^`` was allowed to write.
+    """
+    for power in expr.atoms(sympy.Pow):
+        exponent = power.exp
+        if exponent.is_number and (not exponent.is_finite or abs(exponent) > MAX_EXPONENT):
+            return power
+    return None
+
+
+def derivative_size(expr: sympy.Basic, coord: sympy.Symbol, sizes: SizeCounter) -> int:
+    """An estimate of the size of ``d expr / d coord``, computed without SymPy's diff.
+
+    The product and chain rules copy a product once per factor that varies: a product
+    of 500 fields has 500 terms of 500 factors. Measuring first lets such an expression
+    be refused in milliseconds instead of after a derivative that takes a minute.
+    """
+    estimates: dict[sympy.Basic, int] = {}
+    stack = [(expr, False)]
+    while stack:  # iterative post-order, as for sizes
+        node, ready = stack.pop()
+        if node in estimates:
+            continue
+        varies = not node.is_number and (
+            coord in node.free_symbols or node.atoms(sympy.core.function.AppliedUndef)
+        )
+        if not varies:
+            estimates[node] = 0  # its derivative is zero
+            continue
+        if not node.args or isinstance(node, _FIELD_NODES):
+            estimates[node] = 1  # one, or the name of a derivative
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in estimates)
+            continue
+        whole = sizes.size(node)
+        if node.is_Add:
+            estimates[node] = 1 + sum(estimates[a] for a in node.args)
+        elif node.is_Mul:  # one term per varying factor: the product with that factor's derivative
+            estimates[node] = 1 + sum(
+                whole - sizes.size(a) + estimates[a] for a in node.args if estimates[a]
+            )
+        else:  # power or function: the chain rule repeats the node and its arguments
+            estimates[node] = 2 * whole + sum(estimates[a] for a in node.args)
+    return estimates[expr]
+
+
+_FIELD_NODES = (sympy.Derivative, sympy.core.function.AppliedUndef)
 
 
 class SizeCounter:

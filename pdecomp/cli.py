@@ -1,79 +1,186 @@
 """The command line: ``pdecomp compile | check | show | verify``.
 
 Every problem in the input is a :class:`PDEError`, printed as a diagnostic with exit
-status 1 and no traceback; a bad option is argparse's usage error (status 2).
+status 1; a refused file, a missing framework or a system error is one line, status 1; a
+bad option or a backend without the method asked for is a usage error (status 2).
+Warnings (``FILE:LINE:COL: warning: ...``) go to standard error. No command ever shows
+a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
-from pdecomp.errors import PDEError
-from pdecomp.pipeline import METHODS, compile, load
+from pdecomp.errors import PDEError, PDEWarning
+from pdecomp.files import check_destination, write_atomic
+from pdecomp.pipeline import METHODS, check_method, compile, load
+from pdecomp.runtime import EXTRAS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
-    except PDEError as error:
-        print(str(error), file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"pdecomp: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
-        return 1
+        if getattr(args, "backend", None) and getattr(args, "method", None):
+            check_method(args.backend, args.method)  # before any work
+    except ValueError as error:
+        args.parser.error(str(error))  # a usage error: status 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PDEWarning)
+        try:
+            status = args.run(args)
+        except PDEError as error:
+            status = _fail(str(error))
+        except (ValueError, TypeError) as error:  # a refused file or argument
+            status = _fail(f"pdecomp: error: {error}")
+        except ImportError as error:
+            status = _fail(f"pdecomp: error: {_import_message(error, args)}")
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            status = _fail(f"pdecomp: error: {error.strerror or error}{where}")
+        except KeyboardInterrupt:
+            status = _fail("pdecomp: interrupted", 130)
+        except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
+            status = _fail(f"pdecomp: internal error: {type(error).__name__}: {error}", 3)
+    for warning in caught:
+        if issubclass(warning.category, PDEWarning):
+            print(str(warning.message), file=sys.stderr)
+        else:
+            print(f"pdecomp: warning: {warning.message}", file=sys.stderr)
+    return status
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return status
+
+
+def _import_message(error: ImportError, args) -> str:
+    """A missing framework names the extra that installs it."""
+    name = (error.name or "").split(".")[0]
+    if name in EXTRAS:
+        return (
+            f"this command needs {name}, which is not installed; install it with: "
+            f"pip install pdecomp[{EXTRAS[name]}]"
+        )
+    return str(error)
+
+
+class _Help(argparse.HelpFormatter):
+    """One line per option, defaults shown, whatever the terminal's width."""
+
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=32, width=120)
 
 
 def _parser() -> argparse.ArgumentParser:
+    from pdecomp import __version__
     from pdecomp.backends import BACKENDS
+    from pdecomp.verify import METHODS as VERIFY_METHODS
 
     parser = argparse.ArgumentParser(
-        prog="pdecomp", description="Compile .pde files to PDE residuals computed by ZCS."
+        prog="pdecomp",
+        description="Compile .pde files to PDE residuals computed by Zero Coordinate Shift.",
+        formatter_class=_Help,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"pdecomp {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    backends = ", ".join(BACKENDS)
 
-    c = commands.add_parser("compile", help="compile a .pde file to a Python module")
-    c.add_argument("file", type=Path)
-    c.add_argument("--backend", choices=list(BACKENDS), default="torch")
-    c.add_argument("--method", choices=list(METHODS), default="zcs")
-    c.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
-    c.set_defaults(run=_compile)
+    c = commands.add_parser(
+        "compile", help="compile a .pde file to a Python module", formatter_class=_Help
+    )
+    c.add_argument("file", type=Path, help="the .pde file")
+    c.add_argument(
+        "--backend",
+        choices=list(BACKENDS),
+        default="torch",
+        metavar="NAME",
+        help=f"framework: {backends} (default: %(default)s)",
+    )
+    c.add_argument(
+        "--method",
+        choices=list(METHODS),
+        default="zcs",
+        metavar="NAME",
+        help="derivatives: " + ", ".join(METHODS) + " (default: %(default)s)",
+    )
+    c.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the module to FILE (default: standard output, as for '-')",
+    )
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite FILE even if pdecomp did not write it (never a .pde)",
+    )
+    c.set_defaults(run=_compile, parser=c)
 
-    k = commands.add_parser("check", help="parse and check a .pde file; print the system")
-    k.add_argument("file", type=Path)
+    k = commands.add_parser(
+        "check", help="parse and check a .pde file; print the system", formatter_class=_Help
+    )
+    k.add_argument("file", type=Path, help="the .pde file")
     k.set_defaults(run=_check)
 
-    s = commands.add_parser("show", help="print the equations")
-    s.add_argument("file", type=Path)
+    s = commands.add_parser("show", help="print the equations", formatter_class=_Help)
+    s.add_argument("file", type=Path, help="the .pde file")
     s.add_argument("--latex", action="store_true", help="as LaTeX")
+    s.add_argument(
+        "--document",
+        action="store_true",
+        help="with --latex: a standalone LaTeX document (article, amsmath)",
+    )
     s.set_defaults(run=_show)
-
-    from pdecomp.verify import METHODS as POINTWISE_METHODS
 
     v = commands.add_parser(
         "verify",
         help="check the compiled residuals against per-point autograd and finite differences",
+        formatter_class=_Help,
     )
-    v.add_argument("file", type=Path)
-    v.add_argument("--backend", choices=list(BACKENDS), default="torch")
-    v.add_argument("--method", choices=list(POINTWISE_METHODS), default="zcs")
-    v.add_argument("--points", type=int, default=8, help="number of random points (default 8)")
-    v.add_argument("--seed", type=int, default=0, help="seed of the network and the points")
-    v.set_defaults(run=_verify)
+    v.add_argument("file", type=Path, help="the .pde file")
+    v.add_argument(
+        "--backend",
+        choices=list(BACKENDS),
+        default="torch",
+        metavar="NAME",
+        help=f"framework: {backends} (default: %(default)s)",
+    )
+    v.add_argument(
+        "--method",
+        choices=list(VERIFY_METHODS),
+        default="zcs",
+        metavar="NAME",
+        help="derivatives: " + ", ".join(VERIFY_METHODS) + " (default: %(default)s)",
+    )
+    v.add_argument(
+        "--points", type=int, default=8, help="number of random points (default: %(default)s)"
+    )
+    v.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the network and the points (default: %(default)s)",
+    )
+    v.set_defaults(run=_verify, parser=v)
     return parser
 
 
 def _compile(args) -> int:
+    to_stdout = args.output in (None, "-")
+    target = None
+    if not to_stdout:  # refuse a bad destination before compiling
+        target = check_destination(args.output, str(args.file), args.force, "--force")
     pde = compile(args.file, backend=args.backend, method=args.method)
-    if args.output is None:
+    if to_stdout:
         sys.stdout.write(pde.source)
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        pde.write(args.output)
-        print(f"wrote {args.output} ({args.backend}, {args.method}: {', '.join(pde.equations)})")
+        write_atomic(target, pde.source)
+        print(f"wrote {args.output} ({args.backend}, {pde.method}: {', '.join(pde.equations)})")
     return 0
 
 
@@ -96,8 +203,15 @@ def _check(args) -> int:
 
 
 def _show(args) -> int:
+    if args.document and not args.latex:
+        print("pdecomp show: error: --document needs --latex", file=sys.stderr)
+        return 2
     system = load(args.file)
-    if args.latex:
+    if args.document:
+        from pdecomp.latex import document
+
+        sys.stdout.write(document(system))
+    elif args.latex:
         from pdecomp.latex import to_latex
 
         for name, tex in to_latex(system):

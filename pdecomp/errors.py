@@ -61,6 +61,21 @@ class PDEError(Exception):
         return f"{head}\n    {text}\n    {' ' * (caret_at - 1)}^"
 
 
+class PDEWarning(UserWarning):
+    """A `.pde` file that means something its author may not have meant.
+
+    The message starts with ``FILE:LINE:COL: warning:``; the file still compiles.
+    """
+
+
+def warn(message: str, span: Span) -> None:
+    """Issue a :class:`PDEWarning` located at ``span``."""
+    import warnings
+
+    where = f"{span.file}:{span.line}:{span.column}"
+    warnings.warn(PDEWarning(f"{where}: warning: {message}"), stacklevel=2)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
     others = sorted(set(candidates) - {name})  # never suggest the name itself

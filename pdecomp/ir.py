@@ -64,6 +64,18 @@ class System:
     def coord_symbols(self) -> tuple[sympy.Symbol, ...]:
         return tuple(coord_symbol(c) for c in self.coords)
 
+    def __repr__(self) -> str:
+        return (
+            f"<System {self.name!r}: coords {', '.join(self.coords)}; "
+            f"fields {', '.join(self.fields)}; equations {', '.join(self.equations)}>"
+        )
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: the declarations and equations as one aligned LaTeX block."""
+        from pdecomp.latex import aligned
+
+        return f"$$\n{aligned(self)}\n$$"
+
     def field_function(self, name: str) -> sympy.Expr:
         """The field ``name`` as the SymPy function of all coordinates it stands for."""
         return sympy.Function(name, real=True)(*self.coord_symbols)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from pdecomp.analyze import analyze
 from pdecomp.build import build
-from pdecomp.errors import PDEError
-from pdecomp.ir import Span, System
+from pdecomp.files import normalise, read_source
+from pdecomp.ir import System
 from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
+from pdecomp.version import __version__
 
 METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
 
@@ -35,19 +36,30 @@ def auto_method(backend: str, max_order: int) -> str:
 
 def loads(text: str, file: str = "<input>") -> System:
     """Parse and check `.pde` source text."""
+    if not isinstance(text, str):
+        raise TypeError(f"pdecomp.loads takes the text of a .pde file, got {type(text).__name__}")
+    text = normalise(text)  # one line end, no byte-order mark: as load reads a file
     tree = parse(text, file)  # str -> lark.Tree
     return build(tree, text, file)  # lark.Tree -> System
 
 
 def load(path: str | os.PathLike) -> System:
-    """Parse and check a `.pde` file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        where = Span(str(path), 1, 1)
-        raise PDEError(f"file is not UTF-8 text ({error.reason})", where) from None
-    return loads(text, str(path))
+    """Parse and check a `.pde` file (read only up to the size limit)."""
+    return loads(read_source(path), str(path))
+
+
+def check_method(backend: str, method: str) -> None:
+    """A ``ValueError`` unless ``backend`` exists and has ``method`` (or it is ``auto``)."""
+    from pdecomp.backends import get
+
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+    target = get(backend)  # name -> Backend (raises, listing the backends)
+    if method != "auto" and method not in target.methods:
+        raise ValueError(
+            f"backend {backend!r} has no method {method!r}; its methods: "
+            f"{', '.join(target.methods)}, auto"
+        )
 
 
 def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
@@ -56,14 +68,17 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
     method: str = "zcs",
 ) -> CompiledPDE:
     """Compile a System (or a `.pde` path) to residual functions for ``backend``."""
-    from pdecomp import __version__
     from pdecomp.backends import get
 
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-    target = get(backend)  # name -> Backend (raises, listing the backends)
+    check_method(backend, method)  # before any work: a bad pair is a ValueError
+    target = get(backend)
     if not isinstance(system, System):
-        system = load(system)  # path -> System
+        if not isinstance(system, str | os.PathLike):
+            raise TypeError(
+                "pdecomp.compile takes a System (from pdecomp.load or pdecomp.loads) or a "
+                f"path to a .pde file, got {type(system).__name__}"
+            )
+        system = loads(read_source(system, "pdecomp.compile"), str(system))  # path -> System
     plan = analyze(system)  # System -> Plan: plain symbols and the derivative chain
     if method == "auto":
         method = auto_method(backend, plan.max_order)

@@ -2,7 +2,11 @@
 
 Input: System, Plan and generated source. Output: :class:`CompiledPDE`, whose
 ``residuals``/``residual`` call the generated module's functions. The source is loaded
-with the standard import machinery (a ``SourceLoader``), so tracebacks show its lines.
+with the standard import machinery (a ``SourceLoader``) as a real module: it is in
+``sys.modules`` under its name (so ``torch.compile`` and ``inspect`` find it) and its text
+is in ``linecache`` (so tracebacks and debuggers show its lines). A CompiledPDE pickles
+by its generated source, backend and method; unpickling loads the module again, also in
+a process started by ``multiprocessing``'s spawn.
 """
 
 from __future__ import annotations
@@ -10,10 +14,25 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.util
+import linecache
 import os
+import sys
 from pathlib import Path
 
 from pdecomp.ir import Plan, System
+
+# Framework module -> the extra that installs it.
+EXTRAS = {"torch": "torch", "jax": "jax", "jaxlib": "jax"}
+
+
+def missing_framework(module: str, backend: str) -> ImportError:
+    """The error for a generated module whose framework is not installed."""
+    extra = EXTRAS.get(module.split(".")[0], backend)
+    return ImportError(
+        f"the {backend} residuals need {module.split('.')[0]}, which is not installed; "
+        f"install it with: pip install pdecomp[{extra}]  (generating the code, as "
+        "`pdecomp compile -o FILE` or `.source`, needs no framework)"
+    )
 
 
 class _GeneratedSource(importlib.abc.SourceLoader):
@@ -32,10 +51,15 @@ class _GeneratedSource(importlib.abc.SourceLoader):
 def load_module(source: str, name: str):
     """Import generated source text as a fresh module called ``name``."""
     filename = f"<pdecomp:{name}>"
+    lines = source.splitlines(keepends=True)
+    # mtime None: linecache.checkcache keeps the entry (there is no file to compare with).
+    linecache.cache[filename] = (len(source), None, lines, filename)
     loader = _GeneratedSource(filename, source)
     spec = importlib.util.spec_from_loader(name, loader, origin=filename)
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
+    # Registered after it ran without error, as the import system does: importable by name.
+    sys.modules[name] = module
     return module
 
 
@@ -50,8 +74,21 @@ class CompiledPDE:
     def __init__(self, system: System, plan: Plan, source: str, backend: str, method: str):
         self.system, self.plan, self.source = system, plan, source
         self.backend, self.method = backend, method
-        digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-        self.module = load_module(source, f"pdecomp_generated_{backend}_{digest}")
+        self._module = None
+
+    @property
+    def module(self):
+        """The generated module, imported on first use (code generation needs no framework)."""
+        if self._module is None:
+            digest = hashlib.sha256(self.source.encode()).hexdigest()[:12]
+            name = f"pdecomp_generated_{self.backend}_{digest}"
+            try:
+                self._module = load_module(self.source, name)
+            except ModuleNotFoundError as error:
+                if error.name and error.name.split(".")[0] in EXTRAS:
+                    raise missing_framework(error.name, self.backend) from None
+                raise
+        return self._module
 
     @property
     def equations(self) -> tuple[str, ...]:
@@ -65,14 +102,36 @@ class CompiledPDE:
         """One equation's residual (only the derivatives it reads are computed)."""
         return self.module.residual(name, model, *coords, **keywords)
 
-    def write(self, path: str | os.PathLike) -> Path:
-        """Write the generated module to ``path``."""
-        path = Path(path)
-        path.write_text(self.source, encoding="utf-8")
-        return path
+    def __reduce__(self):
+        # By source: unpickling loads the generated module again (no recompilation).
+        return (CompiledPDE, (self.system, self.plan, self.source, self.backend, self.method))
+
+    def write(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the generated module to ``path``, atomically; returns the path written.
+
+        Never over a `.pde` file or the file this system was loaded from (a
+        ``ValueError``), nor over an existing file pdecomp did not generate unless
+        ``overwrite``. A symbolic link is followed: its target is written.
+        """
+        from pdecomp.files import check_destination, write_atomic
+
+        source = self.system.file if os.path.exists(self.system.file) else None
+        return write_atomic(check_destination(path, source, force=overwrite), self.source)
 
     def __repr__(self) -> str:
         return (
             f"<CompiledPDE {self.system.name!r}: {', '.join(self.equations)} "
             f"({self.backend}, {self.method})>"
         )
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: equations, method and derivative plan as one aligned LaTeX block."""
+        from pdecomp.latex import aligned, plan_rows
+
+        return f"$$\n{aligned(self.system, plan_rows(self.plan, self.backend, self.method))}\n$$"
+
+    def _repr_html_(self) -> str:
+        """Notebooks: a table of the equations, the method and the derivative plan."""
+        from pdecomp.latex import html
+
+        return html(self.system, self.plan, self.backend, self.method)

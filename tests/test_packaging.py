@@ -57,6 +57,9 @@ def test_wheel_contains_grammar_and_backends(tmp_path):
         "pdecomp/backends/torch.py",
         "pdecomp/backends/jax.py",
         "pdecomp/backends/base.py",
+        "pdecomp/backends/engines/api.py",
+        "pdecomp/backends/engines/torch_zcs.py",
+        "pdecomp/backends/engines/fd.py",
         "pdecomp/cli.py",
     ):
         assert required in names

@@ -31,6 +31,7 @@ import pytest
 import pdecomp
 from pdecomp import PDEError, checks
 from pdecomp.backends import BACKENDS
+from pdecomp.backends.base import function_names
 
 ROOT = Path(__file__).resolve().parents[1]
 PRINTED_METHODS = ("zcs", "zcs-fwd", "funcloop", "datavect")
@@ -121,7 +122,8 @@ def assert_safe_module(pde) -> None:
     assert [_without_docstrings(n) for n in parts["rest"]] == rest, "unexpected statement"
     assert {ast.unparse(n) for n in parts["imports"]} <= imports, "unexpected import"
     _assert_tables(parts["tables"], plan)
-    assert [f.name for f in parts["equations"]] == [f"eq_{e.name}" for e in plan.equations]
+    functions = function_names([e.name for e in plan.equations])
+    assert [f.name for f in parts["equations"]] == [functions[e.name] for e in plan.equations]
     for function, equation in zip(parts["equations"], plan.equations, strict=True):
         _assert_equation(function, equation.args)
     user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
@@ -160,7 +162,7 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
     assert keys == [e.name for e in plan.equations], "EQUATIONS"
     for value, equation in zip(equations.values, plan.equations, strict=True):
         function, args = value.elts
-        assert function.id == f"eq_{equation.name}", "EQUATIONS"
+        assert function.id == function_names(keys)[equation.name], "EQUATIONS"
         assert ast.literal_eval(args) == equation.args, "EQUATIONS"
 
 
@@ -220,6 +222,10 @@ HOSTILE = {
         "coords x\nfields " + "u" * 5000 + "\neq " + "q" * 5000 + ": dx(" + "u" * 5000 + ") = 1"
     ),
     "digits in names": "coords x1, x2\nfields u1\neq e1: u1_x1x2 + d(u1, x2, 2) = 0",
+    "equations named like keywords": (
+        "coords x\nfields u\neq lambda: u = 0\neq import: u_x = 1\neq init__x: u = 2\n"
+        "eq residuals: u = 3\neq model_x: u = 4\neq eq: u = 5\neq EQUATIONS: u = 6"
+    ),
 }
 
 REFUSED = {
@@ -231,7 +237,6 @@ REFUSED = {
     "True": ("inputs True", "'True' is a reserved name"),
     "framework alias": ("fields jnp", "'jnp' is a reserved name \\(used by the generated code\\)"),
     "math module": ("params math = 1", "'math' is a reserved name"),
-    "equation named lambda": ("eq lambda: u = 0", "'lambda' is a reserved name"),
     "system named import": ("pde import", "'import' is a reserved name"),
     "cyrillic a": ("fields \u0430", "unexpected character '\u0430'"),
     "greek nu": ("params \u03bd = 1", "unexpected character '\u03bd'"),
@@ -370,10 +375,13 @@ def _defines_compile(path: Path) -> bool:
 
 
 def test_templates_of_generated_code_evaluate_no_text():
+    from pdecomp.backends import engines
+
     for backend in BACKENDS:
-        module = pdecomp.backends.get(backend)
-        for template in [module.runtime, *module.methods.values()]:
-            tree = ast.parse(template)
+        target = pdecomp.backends.get(backend)
+        names = {"api", target.runtime, *(e for files in target.methods.values() for e in files)}
+        for name in sorted(names):
+            tree = ast.parse(engines.source(name))
             names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
             assert not names & (EVALUATORS | FORBIDDEN_CALLS), names & EVALUATORS

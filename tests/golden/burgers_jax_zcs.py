@@ -25,6 +25,11 @@ import jax
 import jax.numpy as jnp
 
 
+# =============================================================================
+# This system, 'burgers': its tables and equations.
+# =============================================================================
+
+
 COORDS = ("x", "t")
 FIELDS = ("u",)
 PARAMS = {
@@ -64,17 +69,21 @@ EQUATIONS = {
 }
 
 
-# ---- public functions ----------------------------------------------------------
+# =============================================================================
+# The engine (jax, method 'zcs'): the same for every system.
+# =============================================================================
+
+
+# ---- The public functions of every generated module, and the helpers all engines share
 
 
 def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """All residuals at the same points: a dict equation name -> jax.Array.
+    """All residuals at the same points: a dict equation name -> array.
 
-    model: callable taking the coordinates positionally (x, t) and returning
-        the fields (u): one jax.Array for one field; a tuple/list in field order
-        or a dict by field name for several (or one jax.Array with the fields on
-        `field_axis`).
-    coords: one jax.Array per coordinate, of any shapes the model accepts.
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
     values: params (optional, defaults in PARAMS) and inputs (required by the equations
         that read them), as keywords.
     create_graph: keep the graph of the derivatives (needed to train through them).
@@ -85,9 +94,7 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
     """The residual of one equation, computing only the derivatives it reads."""
     if name not in EQUATIONS:
-        raise ValueError(
-            f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}"
-        )
+        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
@@ -145,7 +152,7 @@ def _fields(out, field_axis):
             out = (out,)
         elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
             raise ValueError(
-                f"the model returned one jax.Array of shape {tuple(out.shape)}; with "
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
                 f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
                 f"on field_axis={field_axis}, or a tuple or dict of fields"
             )
@@ -153,14 +160,12 @@ def _fields(out, field_axis):
             out = _unstack(out, field_axis)
     else:
         raise TypeError(
-            f"the model must return a jax.Array, a tuple/list or a dict of arrays, "
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
             f"got {type(out).__name__}"
         )
     for name, u in zip(FIELDS, out):
         if not _is_array(u):
-            raise TypeError(
-                f"field {name!r} from the model is a {type(u).__name__}, not a jax.Array"
-            )
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
     if len({tuple(u.shape) for u in out}) > 1:
         shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
         raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
@@ -187,7 +192,11 @@ def _by_suffix(wanted):
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
 
 
-# ---- runtime: argument checks, params and inputs, the model's output ----------
+# ---- The JAX runtime of every generated module: argument checks and small helpers
+
+
+ARRAY = "jax.Array"
+ARRAYS = "arrays"
 
 
 def _check_coords(coords):
@@ -228,7 +237,12 @@ def _unstack(out, axis):
     return tuple(jnp.moveaxis(out, axis, 0))
 
 
-# ---- derivatives by method 'zcs' ----------------------------------------
+def _keep(value, create_graph):
+    """``value`` as it is: JAX keeps no graph, so ``create_graph`` changes nothing."""
+    return value
+
+
+# ---- Reverse-mode Zero Coordinate Shift for JAX (method zcs), by nested jax.grad
 
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):

@@ -24,6 +24,11 @@ import math
 import torch
 
 
+# =============================================================================
+# This system, 'burgers': its tables and equations.
+# =============================================================================
+
+
 COORDS = ("x", "t")
 FIELDS = ("u",)
 PARAMS = {
@@ -46,6 +51,9 @@ DERIVATIVES = {
     "u_xx": ("u", "xx"),
 }
 
+# Method fd2: the order of the finite-difference stencils.
+FD_ORDER = 2
+
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
     """burgers: dt(u) + u*dx(u) = nu*dxx(u)"""
@@ -63,17 +71,21 @@ EQUATIONS = {
 }
 
 
-# ---- public functions ----------------------------------------------------------
+# =============================================================================
+# The engine (torch, method 'fd2'): the same for every system.
+# =============================================================================
+
+
+# ---- The public functions of every generated module, and the helpers all engines share
 
 
 def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """All residuals at the same points: a dict equation name -> torch.Tensor.
+    """All residuals at the same points: a dict equation name -> array.
 
-    model: callable taking the coordinates positionally (x, t) and returning
-        the fields (u): one torch.Tensor for one field; a tuple/list in field order
-        or a dict by field name for several (or one torch.Tensor with the fields on
-        `field_axis`).
-    coords: one torch.Tensor per coordinate, of any shapes the model accepts.
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
     values: params (optional, defaults in PARAMS) and inputs (required by the equations
         that read them), as keywords.
     create_graph: keep the graph of the derivatives (needed to train through them).
@@ -84,9 +96,7 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
     """The residual of one equation, computing only the derivatives it reads."""
     if name not in EQUATIONS:
-        raise ValueError(
-            f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}"
-        )
+        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
@@ -122,7 +132,7 @@ def _keywords(names, values, like):
 
 
 def _fields(out, field_axis):
-    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -144,7 +154,7 @@ def _fields(out, field_axis):
             out = (out,)
         elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
             raise ValueError(
-                f"the model returned one torch.Tensor of shape {tuple(out.shape)}; with "
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
                 f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
                 f"on field_axis={field_axis}, or a tuple or dict of fields"
             )
@@ -152,14 +162,12 @@ def _fields(out, field_axis):
             out = _unstack(out, field_axis)
     else:
         raise TypeError(
-            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
             f"got {type(out).__name__}"
         )
     for name, u in zip(FIELDS, out):
         if not _is_array(u):
-            raise TypeError(
-                f"field {name!r} from the model is a {type(u).__name__}, not a torch.Tensor"
-            )
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
     if len({tuple(u.shape) for u in out}) > 1:
         shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
         raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
@@ -186,7 +194,11 @@ def _by_suffix(wanted):
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
 
 
-# ---- runtime: argument checks, params and inputs, the model's output ----------
+# ---- The PyTorch runtime of every generated module: argument checks and small helpers
+
+
+ARRAY = "torch.Tensor"
+ARRAYS = "tensors"
 
 
 def _check_coords(coords):
@@ -231,6 +243,11 @@ def _unstack(out, axis):
     return tuple(out.unbind(axis))
 
 
+def _keep(value, create_graph):
+    """``value``, detached from the graph unless ``create_graph``."""
+    return value if create_graph else value.detach()
+
+
 def _grads(y, xs, create_graph):
     """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
     if y is None or not y.requires_grad:
@@ -240,24 +257,45 @@ def _grads(y, xs, create_graph):
     )
 
 
-def _children(links):
-    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
-    groups = {}
-    for suffix in links:
-        parent, k = CHAIN[suffix]
-        groups.setdefault(parent, []).append((suffix, k))
-    return list(groups.items())
-
-
 def _grad(y, x, create_graph):
     """dy/dx, or None when y does not depend on x (its derivative is zero)."""
     return _grads(y, [x], create_graph)[0]
 
 
-# ---- derivatives by method 'fd2' ----------------------------------------
+# ---- The PyTorch part of the finite-difference engine (fd): array operations it needs
 
 
-FD_ORDER = 2
+def _grid_axes(coords):
+    """Per coordinate: (axis, h), the axis (negative) along which its grid varies, uniformly."""
+    return [_grid_axis(name, c.detach()) for name, c in zip(COORDS, coords)]
+
+
+def _eps(c):
+    return torch.finfo(c.dtype).eps
+
+
+def _max_abs(c):
+    return float(c.abs().max()) if c.numel() else 0.0
+
+
+def _diff(c, axis):
+    return c.diff(dim=axis)
+
+
+def _moveaxis(u, source, destination):
+    return u.movedim(source, destination)
+
+
+def _concat(arrays, axis):
+    return torch.cat(arrays, axis)
+
+
+def _stack(arrays, axis):
+    return torch.stack(arrays, axis)
+
+
+# ---- Central finite differences on the output grid (methods fd2, fd4), for any framework
+
 
 # First-derivative stencils, weights times the spacing h. CENTRAL: offsets -m..m; EDGE[r]:
 # one-sided stencil of the same order for row r from the near edge, on rows 0..2m
@@ -269,51 +307,44 @@ FD_STENCILS = {
         ((-25 / 12, 4, -3, 4 / 3, -1 / 4), (-1 / 4, -5 / 6, 3 / 2, -1 / 2, 1 / 12)),
     ),
 }
-FD_CENTRAL, FD_EDGE = FD_STENCILS[FD_ORDER]
 
 
-def _grid_axes(coords):
-    """Per coordinate: (axis, h), the axis (negative) along which its grid varies, uniformly."""
-    axes = []
-    for name, c in zip(COORDS, coords):
-        c = c.detach()
-        tol = 64 * torch.finfo(c.dtype).eps * float(c.abs().max()) if c.numel() else 0.0
-        varying = [
-            a
-            for a in range(-c.ndim, 0)
-            if c.shape[a] > 1 and float(c.diff(dim=a).abs().max()) > tol
-        ]
-        if len(varying) != 1:
-            raise ValueError(
-                f"method fd{FD_ORDER} needs each coordinate grid to vary along exactly one "
-                f"axis; {name!r} (shape {tuple(c.shape)}) varies along axes {varying}"
-            )
-        axis = varying[0]
-        steps = c.diff(dim=axis)
-        h = float(steps.mean())
-        if float((steps - h).abs().max()) > tol:
-            raise ValueError(
-                f"method fd{FD_ORDER} needs uniform spacing; {name!r} has steps from "
-                f"{float(steps.min())} to {float(steps.max())} along axis {axis}"
-            )
-        if c.shape[axis] < len(FD_CENTRAL):
-            raise ValueError(
-                f"method fd{FD_ORDER} needs at least {len(FD_CENTRAL)} points along each "
-                f"grid axis; {name!r} has {c.shape[axis]} along axis {axis}"
-            )
-        axes.append((axis, h))
-    return axes
+def _grid_axis(name, c):
+    """(axis, h): the one axis (negative) along which grid ``c`` varies, and its spacing."""
+    central = FD_STENCILS[FD_ORDER][0]
+    tol = 64 * _eps(c) * _max_abs(c)
+    varying = [a for a in range(-c.ndim, 0) if c.shape[a] > 1 and _max_abs(_diff(c, a)) > tol]
+    if len(varying) != 1:
+        raise ValueError(
+            f"method fd{FD_ORDER} needs each coordinate grid to vary along exactly one "
+            f"axis; {name!r} (shape {tuple(c.shape)}) varies along axes {varying}"
+        )
+    axis = varying[0]
+    steps = _diff(c, axis)
+    h = float(steps.mean())
+    if _max_abs(steps - h) > tol:
+        raise ValueError(
+            f"method fd{FD_ORDER} needs uniform spacing; {name!r} has steps from "
+            f"{float(steps.min())} to {float(steps.max())} along axis {axis}"
+        )
+    if c.shape[axis] < len(central):
+        raise ValueError(
+            f"method fd{FD_ORDER} needs at least {len(central)} points along each "
+            f"grid axis; {name!r} has {c.shape[axis]} along axis {axis}"
+        )
+    return axis, h
 
 
 def _difference(u, axis, h):
     """du/dx along `axis` of u, spacing h: central stencil inside, one-sided at the edges."""
-    m, n = len(FD_EDGE), u.shape[axis]
-    v = u.movedim(axis, -1)
-    inner = sum(w * v[..., m + k : n - m + k] for k, w in zip(range(-m, m + 1), FD_CENTRAL) if w)
-    head = [sum(w * v[..., j] for j, w in enumerate(row)) for row in FD_EDGE]
-    tail = [-sum(w * v[..., n - 1 - j] for j, w in enumerate(row)) for row in FD_EDGE[::-1]]
-    du = torch.cat([torch.stack(head, -1), inner, torch.stack(tail, -1)], -1) / h
-    return du.movedim(-1, axis)
+    central, edge = FD_STENCILS[FD_ORDER]
+    m, n = len(edge), u.shape[axis]
+    v = _moveaxis(u, axis, -1)
+    inner = sum(w * v[..., m + k : n - m + k] for k, w in zip(range(-m, m + 1), central) if w)
+    head = [sum(w * v[..., j] for j, w in enumerate(row)) for row in edge]
+    tail = [-sum(w * v[..., n - 1 - j] for j, w in enumerate(row)) for row in edge[::-1]]
+    du = _concat([_stack(head, -1), inner, _stack(tail, -1)], -1) / h
+    return _moveaxis(du, -1, axis)
 
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):
@@ -333,11 +364,11 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
                 f"the output's trailing dimensions must be the grid's: {name!r} varies along "
                 f"axis {axis} of shape {tuple(c.shape)}, the fields have shape {tuple(shape)}"
             )
-    d = {"": torch.stack(fields)}
+    d = {"": _stack(fields, 0)}
     for suffix in _links(wanted):
         parent, k = CHAIN[suffix]
         d[suffix] = _difference(d[parent], *axes[k])
     for suffix, group in _by_suffix(wanted):
         for name, f in group:
-            values[name] = d[suffix][f] if create_graph else d[suffix][f].detach()
+            values[name] = _keep(d[suffix][f], create_graph)
     return values

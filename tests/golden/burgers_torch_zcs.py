@@ -24,6 +24,11 @@ import math
 import torch
 
 
+# =============================================================================
+# This system, 'burgers': its tables and equations.
+# =============================================================================
+
+
 COORDS = ("x", "t")
 FIELDS = ("u",)
 PARAMS = {
@@ -63,17 +68,21 @@ EQUATIONS = {
 }
 
 
-# ---- public functions ----------------------------------------------------------
+# =============================================================================
+# The engine (torch, method 'zcs'): the same for every system.
+# =============================================================================
+
+
+# ---- The public functions of every generated module, and the helpers all engines share
 
 
 def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """All residuals at the same points: a dict equation name -> torch.Tensor.
+    """All residuals at the same points: a dict equation name -> array.
 
-    model: callable taking the coordinates positionally (x, t) and returning
-        the fields (u): one torch.Tensor for one field; a tuple/list in field order
-        or a dict by field name for several (or one torch.Tensor with the fields on
-        `field_axis`).
-    coords: one torch.Tensor per coordinate, of any shapes the model accepts.
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
     values: params (optional, defaults in PARAMS) and inputs (required by the equations
         that read them), as keywords.
     create_graph: keep the graph of the derivatives (needed to train through them).
@@ -84,9 +93,7 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
     """The residual of one equation, computing only the derivatives it reads."""
     if name not in EQUATIONS:
-        raise ValueError(
-            f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}"
-        )
+        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
@@ -122,7 +129,7 @@ def _keywords(names, values, like):
 
 
 def _fields(out, field_axis):
-    """The model's output as a tuple of tensors, one per field, in FIELDS order."""
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -144,7 +151,7 @@ def _fields(out, field_axis):
             out = (out,)
         elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
             raise ValueError(
-                f"the model returned one torch.Tensor of shape {tuple(out.shape)}; with "
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
                 f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
                 f"on field_axis={field_axis}, or a tuple or dict of fields"
             )
@@ -152,14 +159,12 @@ def _fields(out, field_axis):
             out = _unstack(out, field_axis)
     else:
         raise TypeError(
-            f"the model must return a torch.Tensor, a tuple/list or a dict of tensors, "
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
             f"got {type(out).__name__}"
         )
     for name, u in zip(FIELDS, out):
         if not _is_array(u):
-            raise TypeError(
-                f"field {name!r} from the model is a {type(u).__name__}, not a torch.Tensor"
-            )
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
     if len({tuple(u.shape) for u in out}) > 1:
         shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
         raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
@@ -186,7 +191,11 @@ def _by_suffix(wanted):
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
 
 
-# ---- runtime: argument checks, params and inputs, the model's output ----------
+# ---- The PyTorch runtime of every generated module: argument checks and small helpers
+
+
+ARRAY = "torch.Tensor"
+ARRAYS = "tensors"
 
 
 def _check_coords(coords):
@@ -231,6 +240,11 @@ def _unstack(out, axis):
     return tuple(out.unbind(axis))
 
 
+def _keep(value, create_graph):
+    """``value``, detached from the graph unless ``create_graph``."""
+    return value if create_graph else value.detach()
+
+
 def _grads(y, xs, create_graph):
     """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
     if y is None or not y.requires_grad:
@@ -240,6 +254,14 @@ def _grads(y, xs, create_graph):
     )
 
 
+def _grad(y, x, create_graph):
+    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
+    return _grads(y, [x], create_graph)[0]
+
+
+# ---- Reverse-mode Zero Coordinate Shift for PyTorch (method zcs)
+
+
 def _children(links):
     """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
     groups = {}
@@ -247,14 +269,6 @@ def _children(links):
         parent, k = CHAIN[suffix]
         groups.setdefault(parent, []).append((suffix, k))
     return list(groups.items())
-
-
-def _grad(y, x, create_graph):
-    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
-    return _grads(y, [x], create_graph)[0]
-
-
-# ---- derivatives by method 'zcs' ----------------------------------------
 
 
 def _derivatives(model, coords, wanted, create_graph, field_axis):

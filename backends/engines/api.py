@@ -1,0 +1,138 @@
+"""The public functions of every generated module, and the helpers all engines share.
+
+Framework-independent: ``residuals``/``residual`` (keyword handling, then one call of
+the method's ``_derivatives``), the normaliser of the model's output ``_fields``, and the
+chain walkers ``_links``/``_by_suffix``. They read the per-system tables (``COORDS``,
+``FIELDS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``, ``EQUATIONS``) and the
+framework runtime's ``ARRAY``, ``_check_coords``, ``_to_value``, ``_is_array`` and
+``_unstack``; the engine supplies ``_derivatives``.
+"""
+
+from __future__ import annotations
+
+# Placeholders: a generated module defines these in its per-system part and runtime.
+COORDS: tuple = ()
+FIELDS: tuple = ()
+PARAMS: dict = {}
+INPUTS: tuple = ()
+CHAIN: dict = {}
+DERIVATIVES: dict = {}
+EQUATIONS: dict = {}
+ARRAY = ARRAYS = "array"
+_check_coords = _to_value = _is_array = _unstack = _derivatives = None
+
+
+# ---- generated modules copy everything below this line ----
+def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """All residuals at the same points: a dict equation name -> array.
+
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
+    values: params (optional, defaults in PARAMS) and inputs (required by the equations
+        that read them), as keywords.
+    create_graph: keep the graph of the derivatives (needed to train through them).
+    """
+    return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
+
+
+def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """The residual of one equation, computing only the derivatives it reads."""
+    if name not in EQUATIONS:
+        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+    return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
+
+
+def _evaluate(names, model, coords, create_graph, field_axis, values):
+    coords = _check_coords(coords)
+    env = dict(zip(COORDS, coords))
+    env.update(_keywords(names, values, coords[0]))
+    wanted = []
+    for name in names:
+        wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
+    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _keywords(names, values, like):
+    """Params (file defaults filled in) and the inputs the equations `names` read."""
+    for key in values:
+        if key not in PARAMS and key not in INPUTS:
+            raise TypeError(
+                f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
+                f"inputs: {', '.join(INPUTS) or 'none'}"
+            )
+    env = {}
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in PARAMS:
+                env[arg] = _to_value(arg, values.get(arg, PARAMS[arg]), like)
+            elif arg in INPUTS:
+                if arg not in values:
+                    raise TypeError(f"equation {name!r} needs the input {arg!r} (a keyword)")
+                env[arg] = _to_value(arg, values[arg], like)
+    return env
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif _is_array(out):
+        if len(FIELDS) == 1:
+            out = (out,)
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = _unstack(out, field_axis)
+    else:
+        raise TypeError(
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not _is_array(u):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+
+
+def _links(wanted):
+    """The chain suffixes the derivatives `wanted` need, parents first."""
+    needed = set()
+    for name in wanted:
+        suffix = DERIVATIVES[name][1]
+        while suffix and suffix not in needed:
+            needed.add(suffix)
+            suffix = CHAIN[suffix][0]
+    return [suffix for suffix in CHAIN if suffix in needed]
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, field)])]."""
+    groups = {}
+    for name in wanted:
+        field, suffix = DERIVATIVES[name]
+        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+    return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]

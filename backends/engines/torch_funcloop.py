@@ -1,0 +1,55 @@
+"""The FuncLoop baseline for PyTorch (method ``funcloop``): coordinates as leaves.
+
+Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
+field values and those derivatives, one backward pass per output function and link.
+Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pdecomp.backends.engines.api import _fields, _links
+from pdecomp.backends.engines.torch_runtime import _grad, _keep
+
+FIELDS: tuple = ()  # placeholders: the generated module's tables
+CHAIN: dict = {}
+DERIVATIVES: dict = {}
+
+
+# ---- generated modules copy everything below this line ----
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by the FuncLoop baseline.
+
+    The coordinates, broadcast to one shape P, are leaves; the output has shape
+    (functions..., *P). For each output function (row) and each link of CHAIN, one
+    backward pass of the row's sum w.r.t. the coordinate leaf.
+    """
+    leaves = [c.detach().requires_grad_() for c in torch.broadcast_tensors(*coords)]
+    points = leaves[0].shape
+    fields = _fields(model(*leaves), field_axis)
+    values = dict(zip(FIELDS, fields))
+    for f, field in enumerate(FIELDS):
+        mine = [name for name in wanted if DERIVATIVES[name][0] == field]
+        if not mine:
+            continue
+        u = fields[f]
+        if tuple(u.shape[u.ndim - len(points) :]) != tuple(points):
+            raise ValueError(
+                f"funcloop needs the output's trailing dimensions to be the points' shape "
+                f"{tuple(points)}; field {field!r} has shape {tuple(u.shape)}"
+            )
+        rows = {name: [] for name in mine}
+        for row in u.reshape(-1, *points).unbind(0):
+            d = {"": row}
+            for suffix in _links(mine):
+                parent, k = CHAIN[suffix]
+                parent_value = d[parent]
+                g = None if parent_value is None else _grad(parent_value.sum(), leaves[k], True)
+                d[suffix] = g
+            for name in mine:
+                g = d[DERIVATIVES[name][1]]
+                rows[name].append(torch.zeros_like(row) if g is None else g)
+        for name in mine:
+            values[name] = _keep(torch.stack(rows[name]).reshape(u.shape), create_graph)
+    return values
