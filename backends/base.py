@@ -43,6 +43,9 @@ METHOD_DOCS = {
     "fd4": "central finite differences on the output grid, 4th order (one-sided 4th-order\n"
     "stencils at the edges); each coordinate grid varies along one axis, uniformly; each\n"
     "link of CHAIN is one first-derivative stencil, so higher orders compose",
+    "spectral": "spectral differentiation on a periodic output grid (PINO-style): each\n"
+    "coordinate grid is uniform along one axis, one period without its endpoint; each link\n"
+    "of CHAIN is one FFT first derivative (Nyquist mode's derivative zero)",
     "zcs-taylor": "Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in\n"
     "the space of the zero scalars gives all orders of directional derivatives at once;\n"
     "mixed derivatives are exact combinations of directions (polarization)",
@@ -72,7 +75,8 @@ class Backend(abc.ABC):
             tables += "\n\n" + extra
         functions = function_names([e.name for e in plan.equations])
         equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
-        engine = ["api", self.runtime, *self.methods[method]]
+        functions_part = ["functions"] if plan.system.functions else []
+        engine = ["api", self.runtime, *functions_part, *self.methods[method]]
         used = set(printer.module_imports) & set(self.imports)
         imports = {self.imports[m] for m in used}.union(*(engines.imports(e) for e in engine))
         system_part = [
@@ -123,6 +127,10 @@ class Backend(abc.ABC):
             )
         if system.inputs:
             lines.append("Inputs (keywords, data at the points): " + ", ".join(system.inputs))
+        if system.functions:
+            lines.append(
+                "Functions (keywords, callables of the coordinates): " + ", ".join(system.functions)
+            )
         lines += ["", "Equations (residual = lhs - rhs):"]
         lines += [f"    {e.text}" for e in plan.equations]
         lines += [
@@ -151,6 +159,8 @@ class Backend(abc.ABC):
             [
                 f"COORDS = {_tuple(system.coords)}",
                 f"FIELDS = {_tuple(system.fields)}",
+                f"FUNCTIONS = {_tuple(system.functions)}",
+                "OUTPUTS = FIELDS + FUNCTIONS  # what the engines differentiate",
                 f"PARAMS = {{\n{params}}}" if params else "PARAMS = {}",
                 f"INPUTS = {_tuple(system.inputs)}",
                 "",

@@ -17,7 +17,17 @@ from pdecomp.parser import parse
 from pdecomp.runtime import CompiledPDE
 from pdecomp.version import __version__
 
-METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
+METHODS = (
+    "zcs",
+    "zcs-fwd",
+    "zcs-taylor",
+    "funcloop",
+    "datavect",
+    "fd2",
+    "fd4",
+    "spectral",
+    "auto",
+)
 
 # What `method="auto"` picks, per backend and highest derivative order of the system:
 # the fastest method measured at that order (docs/methods.md; orders past 4 use the

@@ -46,6 +46,18 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or an array: {error}") from None
 
 
+def _broadcast(name, value, like):
+    """A function's value (array or number) broadcast to the fields' shape ``like``."""
+    value = _to_value(name, value, like)
+    try:
+        return jnp.broadcast_to(value, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
+
+
 def _is_array(value):
     return isinstance(value, jax.Array)
 

@@ -1,7 +1,7 @@
 """Reverse-mode Zero Coordinate Shift for JAX (method ``zcs``), by nested ``jax.grad``.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS`` and ``CHAIN`` of the generated module.
+field values and those derivatives. Reads ``OUTPUTS`` and ``CHAIN`` of the generated module.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from pdecomp.backends.engines.api import _by_suffix, _fields, _links
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 
 
@@ -35,7 +35,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         return lambda z, a: jax.grad(f)(z, a)[k]
 
     fields = fields_at(zs)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     weights = tuple(jnp.ones_like(u) for u in fields)
     functions = {"": omega}
     for suffix in _links(wanted):

@@ -50,6 +50,18 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
 
 
+def _broadcast(name, value, like):
+    """A function's value (tensor or number) broadcast to the fields' shape ``like``."""
+    value = _to_value(name, value, like)
+    try:
+        return value.expand(like.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
+
+
 def _is_array(value):
     return isinstance(value, torch.Tensor)
 

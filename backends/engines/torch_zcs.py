@@ -1,7 +1,7 @@
 """Reverse-mode Zero Coordinate Shift for PyTorch (method ``zcs``).
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS`` and ``CHAIN`` of the generated module.
+field values and those derivatives. Reads ``OUTPUTS`` and ``CHAIN`` of the generated module.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from pdecomp.backends.engines.api import _by_suffix, _fields, _links
 from pdecomp.backends.engines.torch_runtime import _grads
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 
 
@@ -35,7 +35,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     """
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     fields = _fields(model(*(c + z for c, z in zip(coords, zs))), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     if not wanted:
         return values
     weights = [torch.ones_like(u, requires_grad=True) for u in fields]
