@@ -24,6 +24,7 @@ import sympy
 
 from pdecomp.backends import engines
 from pdecomp.backends._printer import FrameworkPrinter
+from pdecomp.expand import declared_fields, statements
 from pdecomp.ir import Plan, PlannedEquation
 
 # How each derivative method is described in the generated module's header.
@@ -119,7 +120,7 @@ class Backend(abc.ABC):
             "",
             f"Coordinates (model arguments, in order): {', '.join(system.coords)}"
             + (f"; time: {system.time}" if system.time else ""),
-            f"Fields (model outputs, in order): {', '.join(system.fields)}",
+            f"Fields (model outputs, in order): {', '.join(declared_fields(system))}",
         ]
         if system.params:
             lines.append(
@@ -132,7 +133,7 @@ class Backend(abc.ABC):
                 "Functions (keywords, callables of the coordinates): " + ", ".join(system.functions)
             )
         lines += ["", "Equations (residual = lhs - rhs):"]
-        lines += [f"    {e.text}" for e in plan.equations]
+        lines += _equation_lines(plan)
         lines += [
             "",
             f"Derivatives computed (highest order {plan.max_order}): "
@@ -140,7 +141,12 @@ class Backend(abc.ABC):
             "",
             "Use: residuals(model, "
             + ", ".join(system.coords)
-            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...).",
+            + ", **params_and_inputs) -> {equation: residual}; residual(name, model, ...)"
+            + (
+                " (a tuple of components for " + ", ".join(g.name for g in system.groups) + ")."
+                if system.groups
+                else "."
+            ),
             "This file is generated: edit the .pde file and compile again.",
             '"""',
         ]
@@ -155,6 +161,7 @@ class Backend(abc.ABC):
         derivatives = "".join(
             f'    "{k}": ("{f}", "{s}"),\n' for k, (f, s) in plan.derivatives.items()
         )
+        groups = "".join(f'    "{g.name}": {_tuple(g.components)},\n' for g in system.groups)
         return "\n".join(
             [
                 f"COORDS = {_tuple(system.coords)}",
@@ -170,6 +177,8 @@ class Backend(abc.ABC):
                 f"CHAIN = {{\n{chain}}}" if chain else "CHAIN = {}",
                 "# Derivatives the equations read: name -> (field, chain suffix).",
                 f"DERIVATIVES = {{\n{derivatives}}}" if derivatives else "DERIVATIVES = {}",
+                "# Vector, tensor and complex equations: name -> its scalar equations, in order.",
+                f"GROUPS = {{\n{groups}}}" if groups else "GROUPS = {}",
             ]
         )
 
@@ -235,6 +244,21 @@ def function_names(names: list[str]) -> dict[str, str]:
         given[name] = function
         used.add(function)
     return given
+
+
+def _equation_lines(plan: Plan) -> list[str]:
+    """The header's equations, each as written.
+
+    A vector, tensor or complex equation is followed by its components, indented.
+    """
+    text = {e.name: e.text for e in plan.equations}
+    lines = []
+    for group, equations in statements(plan.system):
+        if group is not None:
+            lines.append(f"    {group.text}")
+        indent = "        " if group is not None else "    "
+        lines += [f"{indent}{text[e.name]}" for e in equations]
+    return lines
 
 
 def _safe(file_name: str) -> str:

@@ -6,13 +6,18 @@ the residual of the problem's interior equation, shape of the model's output.
 - Reverse-mode ZCS written directly in torch and in JAX, as one would after reading the
   paper, for reaction-diffusion (``u_t - D u_xx - k u^2 - f``) and the plate
   (``D (w_xxxx + 2 w_xxyy + w_yyyy) - q``).
+- Per-point autograd for PINNs (coordinates as leaves; what DeepXDE does by default) in
+  torch, and ``jax.vmap`` of per-point ``jax.grad`` in JAX, for Burgers
+  (``u_t + u u_x - nu u_xx``), Kuramoto-Sivashinsky (``u_t + u u_x + u_xx + u_xxxx``)
+  and the Euler beam (``EI w_xxxx - q``); reverse ZCS by hand for the last two (one pass
+  w.r.t. the dummy weights for the linear part).
 - Taylor mode for the plate in JAX (``jax.experimental.jet``): the fourth derivative of
   the fields along a direction ``v`` in z-space comes from one jet per direction;
   four directions and polarization give the biharmonic:
   ``D4(1,1) + D4(1,-1) = 2 w_xxxx + 12 w_xxyy + 2 w_yyyy``, so
   ``lap(lap(w)) = (D4(1,1) + D4(1,-1)) / 6 + 2/3 (D4(1,0) + D4(0,1))``.
 
-The parameters match ``benchmarks/problems/*.pde`` (D = k = 0.01).
+The parameters match ``benchmarks/problems/*.pde`` (D = k = 0.01, nu = 0.01/pi, EI = 1).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 RD_D = 0.01
 RD_K = 0.01
 PLATE_D = 0.01
+BURGERS_NU = 0.01 / 3.141592653589793
+BEAM_EI = 1.0
 
 
 # ---- PyTorch ----------------------------------------------------------------------
@@ -64,6 +71,80 @@ def torch_plate(model, x, y, q):
     return PLATE_D * biharmonic - q
 
 
+def _leaf_grads(y, leaves):
+    """d(sum y)/d leaf for each leaf, in one backward pass, graph kept."""
+    import torch
+
+    return torch.autograd.grad(y, leaves, torch.ones_like(y), create_graph=True)
+
+
+def torch_burgers_pinn(model, x, t):
+    """Burgers PINN residual by per-point autograd, hand-written in torch."""
+    x, t = x.detach().requires_grad_(), t.detach().requires_grad_()
+    u = model(x, t)
+    u_x, u_t = _leaf_grads(u, (x, t))
+    (u_xx,) = _leaf_grads(u_x, (x,))
+    return u_t + u * u_x - BURGERS_NU * u_xx
+
+
+def torch_ks_pinn(model, x, t):
+    """Kuramoto-Sivashinsky PINN residual by per-point autograd, hand-written in torch."""
+    x, t = x.detach().requires_grad_(), t.detach().requires_grad_()
+    u = model(x, t)
+    u_x, u_t = _leaf_grads(u, (x, t))
+    (u_xx,) = _leaf_grads(u_x, (x,))
+    (u_xxx,) = _leaf_grads(u_xx, (x,))
+    (u_xxxx,) = _leaf_grads(u_xxx, (x,))
+    return u_t + u * u_x + u_xx + u_xxxx
+
+
+def torch_ks_zcs(model, x, t):
+    """Kuramoto-Sivashinsky residual by reverse ZCS, hand-written in torch."""
+    import torch
+
+    zx = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    zt = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    u = model(x + zx, t + zt)
+    a = torch.ones_like(u, requires_grad=True)
+
+    def d(scalar, z):
+        return torch.autograd.grad(scalar, z, create_graph=True)[0]
+
+    omega = (a * u).sum()
+    omega_x, omega_t = torch.autograd.grad(omega, (zx, zt), create_graph=True)
+    omega_xx = d(omega_x, zx)
+    omega_xxxx = d(d(omega_xx, zx), zx)
+    u_x = d(omega_x, a)
+    linear = d(omega_t + omega_xx + omega_xxxx, a)
+    return linear + u * u_x
+
+
+def torch_beam_pinn(model, x, q):
+    """Euler-beam PINN residual by per-point autograd, hand-written in torch."""
+    x = x.detach().requires_grad_()
+    w = model(x)
+    (w_x,) = _leaf_grads(w, (x,))
+    (w_xx,) = _leaf_grads(w_x, (x,))
+    (w_xxx,) = _leaf_grads(w_xx, (x,))
+    (w_xxxx,) = _leaf_grads(w_xxx, (x,))
+    return BEAM_EI * w_xxxx - q
+
+
+def torch_beam_zcs(model, x, q):
+    """Euler-beam residual by reverse ZCS, hand-written in torch."""
+    import torch
+
+    zx = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    w = model(x + zx)
+    a = torch.ones_like(w, requires_grad=True)
+
+    def d(scalar, z):
+        return torch.autograd.grad(scalar, z, create_graph=True)[0]
+
+    omega_xxxx = d(d(d(d((a * w).sum(), zx), zx), zx), zx)
+    return BEAM_EI * d(omega_xxxx, a) - q
+
+
 # ---- JAX --------------------------------------------------------------------------
 
 
@@ -104,6 +185,21 @@ def jax_plate(model, x, y, q):
     zero = jnp.zeros((), x.dtype)
     a = jnp.ones(jax.eval_shape(model, x, y).shape, x.dtype)
     return PLATE_D * jax.grad(biharmonic_omega, 2)(zero, zero, a) - q
+
+
+def jax_burgers_pinn(model, x, t):
+    """Burgers PINN residual by ``jax.vmap`` of per-point ``jax.grad``, hand-written."""
+    import jax
+
+    def u(xi, ti):
+        return model(xi[None], ti[None])[0]
+
+    u_x = jax.grad(u, 0)
+    derivatives = jax.vmap(
+        lambda xi, ti: (u(xi, ti), u_x(xi, ti), jax.grad(u, 1)(xi, ti), jax.grad(u_x, 0)(xi, ti))
+    )
+    value, du_x, du_t, du_xx = derivatives(x, t)
+    return du_t + value * du_x - BURGERS_NU * du_xx
 
 
 PLATE_DIRECTIONS = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, -1.0))

@@ -252,7 +252,7 @@ class Stokes(Problem):
     name, fields = "stokes", ("u", "v", "p")
     # second derivatives of a flow with wavenumbers up to 4 pi make the momentum residuals
     # ~10 times the continuity residual: weighting their squares by 0.01 balances them
-    equations = {"momentumx": 0.01, "momentumy": 0.01, "continuity": 1.0}
+    equations = {"momentum_x": 0.01, "momentum_y": 0.01, "continuity": 1.0}
     defaults = {"steps": 7000, "m": 16, "n": 500, "lr": 1e-2}
     modes = np.arange(1, 4)
     sensors = np.linspace(0.0, 1.0, 34)[1:-1]

@@ -16,9 +16,18 @@ import sympy
 from lark import Token, Tree
 from lark.visitors import Interpreter
 
-from pdecomp import checks
+from pdecomp import checks, complexes, expand, vectors
+from pdecomp.analyze import plain_text as _plain
 from pdecomp.errors import PDEError, warn
-from pdecomp.ir import Equation, Param, Span, System, coord_symbol, value_symbol
+from pdecomp.ir import (
+    Equation,
+    EquationGroup,
+    Param,
+    Span,
+    System,
+    coord_symbol,
+    value_symbol,
+)
 
 
 def build(tree: Tree, text: str, file: str = "<input>") -> System:
@@ -43,6 +52,8 @@ class _Builder:
         self.lets: dict[str, sympy.Expr] = {}
         self.equations: list[Equation] = []
         self.equation_names = checks.EquationNames()
+        self.groups: list[EquationGroup] = []  # vector, tensor and complex equations
+        self.complex_fields: list[str] = []
         self.sizes = checks.SizeCounter()
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
@@ -57,11 +68,13 @@ class _Builder:
         """Where each name is first declared anywhere in the file (for 'used before')."""
         found: dict[str, Span] = {}
         for statement in tree.children:
-            if statement.data in ("coords", "fields", "inputs", "functions"):
+            if statement.data in ("coords", "inputs", "functions"):
                 tokens = statement.children[0].children
+            elif statement.data == "fields":
+                tokens = [item.children[0] for item in statement.children[0].children]
             elif statement.data == "params":
                 tokens = [param.children[0] for param in statement.children]
-            elif statement.data == "let":
+            elif statement.data in ("let", "vector"):
                 tokens = [statement.children[0]]
             else:
                 continue
@@ -135,7 +148,10 @@ class _Builder:
         self._declare_list(tree, "coord")
 
     def stmt_fields(self, tree: Tree) -> None:
-        self._declare_list(tree, "field")
+        for token, complex_mark in (item.children for item in tree.children[0].children):
+            self.scope.declare(str(token), "field", self.span(token))
+            if complex_mark is not None:
+                self.complex_fields.append(str(token))
 
     def stmt_inputs(self, tree: Tree) -> None:
         self._declare_list(tree, "input")
@@ -165,9 +181,29 @@ class _Builder:
     def stmt_let(self, tree: Tree) -> None:
         token, value = tree.children
         expr = _Expressions(self).visit(value)
-        self.check_value(expr, self.span(value), f"'{token}'")
+        self.check_shaped(expr, self.span(value), f"'{token}'")
         self.scope.declare(str(token), "let", self.span(token))
         self.lets[str(token)] = expr
+
+    def stmt_vector(self, tree: Tree) -> None:
+        token, value = tree.children
+        expr = _Expressions(self).visit(value)
+        if not vectors.is_shaped(expr) or expr.rank() != 1:
+            raise PDEError(
+                f"vector '{token}' must be a list of scalar components, as in "
+                f"vector {token} = (u, v); this is {vectors.describe(expr)}",
+                self.span(value),
+            )
+        self.check_shaped(expr, self.span(value), f"'{token}'")
+        self.scope.declare(str(token), "vector", self.span(token))
+        self.lets[str(token)] = expr
+
+    def check_shaped(self, value, span: Span, what: str) -> None:
+        """:meth:`check_value` for every component, real and imaginary parts apart."""
+        items = vectors.entries(value) if vectors.is_shaped(value) else [((), value)]
+        for _, component in items:
+            for part in complexes.split(component):
+                self.check_value(part, span, what)
 
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
@@ -186,6 +222,34 @@ class _Builder:
     def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
+        # The statement as written, comments dropped: only grammar tokens remain.
+        text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
+        text = " ".join(text.split()).removeprefix("eq ")
+        if expand.is_group(left, right):
+            self.group_equation(name, span, text, left, right)
+        else:
+            self.scalar_equation(name, span, text, left, right)
+
+    def group_equation(self, name: str, span: Span, text: str, left, right) -> None:
+        """A vector, tensor or complex equation: one scalar equation per component."""
+        space = [c for c in self.scope.names("coord") if c != self.time_ahead]
+        scalars = expand.components(name, left, right, space, span)
+        if [c for c, _, _ in scalars] == [name]:  # a complex expression with a real value
+            self.scalar_equation(name, span, text, *scalars[0][1:])
+            return
+        names = [c for c, _, _ in scalars]
+        try:  # the components count as names: `momentum` beside `momentum_x` is an error
+            self.equation_names.claim(names, span)
+        except PDEError as error:
+            raise PDEError(f"{error.message}, a component of equation '{name}'", span) from None
+        for component, lhs, rhs in scalars:
+            plain = f"{component}: {_plain(lhs)} = {_plain(rhs)}"
+            self.scalar_equation(component, span, plain, lhs, rhs, part_of=name)
+        self.groups.append(EquationGroup(name, left, right, text, span, tuple(names)))
+
+    def scalar_equation(
+        self, name: str, span: Span, text: str, left, right, part_of: str | None = None
+    ) -> None:
         residual = left - right
         self.check_value(residual, span, f"equation '{name}'")
         self.total_size += self.check_size(residual, span)
@@ -196,13 +260,17 @@ class _Builder:
                 span,
             )
         applied = residual.atoms(sympy.core.function.AppliedUndef)
-        if not any(self.scope.kind(f.func.__name__) == "field" for f in applied):
-            reads = sorted(f.func.__name__ for f in applied)
+        if not [f for f in applied if self.scope.kind(f.func.__name__) != "function"]:
+            if part_of is not None:
+                what = "is identically zero" if residual == 0 else "uses no field"
+                raise PDEError(
+                    f"component '{name}' of equation '{part_of}' {what} "
+                    f"({_plain(left)} = {_plain(right)})",
+                    span,
+                )
+            reads = sorted({f.func.__name__ for f in applied})
             detail = f" (it reads only functions: {', '.join(reads)})" if reads else ""
             raise PDEError(f"equation '{name}' uses no field{detail}", span)
-        # The statement as written, comments dropped: only grammar tokens remain.
-        text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
-        text = " ".join(text.split()).removeprefix("eq ")
         self.equations.append(Equation(name, left, right, residual, text, span))
 
     def finish(self, tree: Tree) -> System:
@@ -217,12 +285,18 @@ class _Builder:
             file=self.file,
             coords=tuple(self.scope.names("coord")),
             time=self.time,
-            fields=tuple(self.scope.names("field")),
+            fields=tuple(
+                part
+                for f in self.scope.names("field")
+                for part in (complexes.parts(f) if f in self.complex_fields else (f,))
+            ),
             params=tuple(self.params),
             inputs=tuple(self.scope.names("input")),
             lets=dict(self.lets),
             equations={e.name: e.residual for e in self.equations},
             equation_info=tuple(self.equations),
+            groups=tuple(self.groups),
+            complex_fields=tuple(self.complex_fields),
             functions=tuple(self.scope.names("function")),
         )
 
@@ -231,6 +305,8 @@ def _short(value: sympy.Expr) -> str:
     text = str(value)
     return text if len(text) <= 24 else text[:21] + "..."
 
+
+_CALLABLE = (*vectors.OPERATORS, *complexes.FUNCTIONS)
 
 # A left-leaning chain a + b - c + ... (or a * b / c ...) is built in one step, so it
 # counts as one level of nesting however long it is.
@@ -343,9 +419,11 @@ class _Expressions(Interpreter):
         name, span = str(token), self.b.span(token)
         if name in checks.CONSTANTS:
             return checks.CONSTANTS[name]
+        if name == vectors.IDENTITY and not self.constant:
+            return self._vector_ops(span).identity()
         kind = self.b.scope.kind(name)
         if kind is None:
-            if name in checks.FUNCTIONS or name in checks.OPERATORS:
+            if name in checks.FUNCTIONS or name in checks.OPERATORS or name in _CALLABLE:
                 raise PDEError(f"'{name}' is a function; call it as {name}(...)", span)
             raise checks.undeclared(name, span, self.b.scope)
         if self.constant:
@@ -356,9 +434,11 @@ class _Expressions(Interpreter):
             )
         if kind == "coord":
             return coord_symbol(name)
+        if kind == "field" and name in self.b.complex_fields:
+            return complexes.field(name, self._coord_symbols())
         if kind in ("field", "function"):  # a function of the coordinates, differentiable
             return sympy.Function(name, real=True)(*self._coord_symbols())
-        if kind == "let":
+        if kind in ("let", "vector"):
             return self.b.lets[name]
         return value_symbol(name)  # param or input
 
@@ -391,25 +471,26 @@ class _Expressions(Interpreter):
     # -- operators ------------------------------------------------------------------
     def add(self, tree: Tree) -> sympy.Expr:  # and sub: the whole chain a + b - c at once
         first, rest = _spine(tree)
-        terms = [self.visit(first)]
+        terms, spans = [self.visit(first)], [self.b.span(first)]
         for op, operand in rest:
             value = self.visit(operand)
             terms.append(value if op == "add" else -value)
-        return sympy.Add(*terms)
+            spans.append(self.b.span(operand))
+        return vectors.add(terms, spans)
 
     sub = add
 
     def mul(self, tree: Tree) -> sympy.Expr:  # and div: the whole chain a * b / c at once
         first, rest = _spine(tree)
-        factors = [self.visit(first)]
+        factors, spans, divide = [self.visit(first)], [self.b.span(first)], [False]
         for op, operand in rest:
             value = self.visit(operand)
-            if op == "div":
-                if value == 0:
-                    raise PDEError("division by zero", self.b.span(operand))
-                value = 1 / value
+            if op == "div" and not vectors.is_shaped(value) and value == 0:
+                raise PDEError("division by zero", self.b.span(operand))
             factors.append(value)
-        return sympy.Mul(*factors)
+            spans.append(self.b.span(operand))
+            divide.append(op == "div")
+        return vectors.multiply(factors, spans, divide)
 
     div = mul
 
@@ -423,6 +504,8 @@ class _Expressions(Interpreter):
     def pow(self, tree: Tree) -> sympy.Expr:
         base, _, exponent = tree.children
         a, b = self.visit(base), self.visit(exponent)
+        vectors.scalar_only(a, self.b.span(base), "a power")
+        vectors.scalar_only(b, self.b.span(exponent), "an exponent")
         if b.is_number and (not b.is_finite or abs(b) > checks.MAX_EXPONENT):
             raise PDEError(
                 f"exponent too large (at most {checks.MAX_EXPONENT} in absolute value)",
@@ -434,6 +517,9 @@ class _Expressions(Interpreter):
             bits = max(a.p.bit_length(), a.q.bit_length()) * abs(int(b))
             if bits > checks.MAX_CONSTANT_BITS:
                 raise PDEError(f"'{self.b.snippet(tree)}' has too many digits", self.b.span(tree))
+        if complexes.is_complex(a) or complexes.is_complex(b):
+            complexes.check_power(a, b, self.b.span(tree))
+            return a**b
         result = a**b
         self.b.check_value(result, self.b.span(tree), f"'{self.b.snippet(tree)}'")
         return result
@@ -442,12 +528,34 @@ class _Expressions(Interpreter):
         token, *args = tree.children
         args = [a for a in args if a is not None]
         name, span = str(token), self.b.span(token)
-        if name in checks.FUNCTIONS:
-            function, arity = checks.FUNCTIONS[name]
+        if name in checks.FUNCTIONS or name in complexes.FUNCTIONS:
+            function, arity = checks.FUNCTIONS.get(name) or (None, complexes.FUNCTIONS[name])
             checks.check_arity(name, len(args), arity, span)
-            result = function(*(self.visit(a) for a in args))
+            values = [self.visit(a) for a in args]
+            for value, arg in zip(values, args):
+                if vectors.is_shaped(value):
+                    hint = " (norm(V) for the length of a vector)" if name == "abs" else ""
+                    raise PDEError(
+                        f"{name}() of {vectors.describe(value)}: it applies to scalars, "
+                        f"as in {name}(V[1]){hint}",
+                        self.b.span(arg),
+                    )
+            if function is None or any(complexes.is_complex(v) for v in values):
+                if arity != 1:
+                    raise PDEError(f"{name}() of a complex value is not supported", span)
+                return complexes.call(name, values[0], span)
+            result = function(*values)
             self.b.check_value(result, span, f"'{self.b.snippet(tree)}'")
             return result
+        if name in vectors.OPERATORS:
+            if self.constant:
+                raise PDEError(
+                    f"a parameter default must be a constant expression; '{name}' is a "
+                    "vector operator",
+                    span,
+                )
+            checks.check_arity(name, len(args), vectors.OPERATORS[name], span)
+            return self._vector_ops(span).call(name, [self.visit(a) for a in args])
         if self.constant:
             raise PDEError(
                 f"a parameter default must be a constant expression; '{name}' is a derivative", span
@@ -475,7 +583,10 @@ class _Expressions(Interpreter):
                     span,
                 )
             inner = self.visit(args[0])
-            return sympy.Add(*(self._differentiate(inner, [(c, 2)], span) for c in space))
+            return vectors.componentwise(
+                inner,
+                lambda c: sympy.Add(*(self._differentiate(c, [(x, 2)], span) for x in space)),
+            )
         if name.startswith("d") and len(name) > 1 and self.b.scope.kind(name) is None:
             coords = checks.split_coordinates(
                 name[1:], self.b.scope.names("coord"), span, f"'{name}(...)'"
@@ -524,6 +635,8 @@ class _Expressions(Interpreter):
     def _differentiate(
         self, expr: sympy.Expr, spec: list[tuple[str, int]], span: Span
     ) -> sympy.Expr:
+        if vectors.is_shaped(expr):  # componentwise
+            return vectors.componentwise(expr, lambda c: self._differentiate(c, spec, span))
         inputs = sorted(s.name for s in expr.free_symbols if self.b.scope.kind(s.name) == "input")
         if inputs:
             raise PDEError(
@@ -575,6 +688,23 @@ class _Expressions(Interpreter):
 
     def _coord_symbols(self) -> tuple[sympy.Symbol, ...]:
         return self.b.all_coords
+
+    # -- vectors, tensors and complex values -----------------------------------------
+    def _vector_ops(self, span: Span) -> vectors.Operators:
+        space = [c for c in self.b.scope.names("coord") if c != self.b.time_ahead]
+        return vectors.Operators(space, lambda e, x: self._differentiate(e, [(x, 1)], span), span)
+
+    def tuple(self, tree: Tree):
+        if self.constant:
+            raise PDEError("a parameter default must be a scalar constant", self.b.span(tree))
+        values = [self.visit(c) for c in tree.children]
+        return vectors.stack(values, [self.b.span(c) for c in tree.children])
+
+    def index(self, tree: Tree):
+        base, *positions = tree.children
+        value = self.visit(base)
+        spans = [self.b.span(p) for p in positions]
+        return vectors.index(value, [self.visit(p) for p in positions], spans, self.b.span(tree))
 
     def __default__(self, tree: Tree):  # pragma: no cover - every grammar rule has a method
         raise PDEError(f"internal error: no rule for '{tree.data}'", self.b.span(tree))

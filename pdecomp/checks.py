@@ -36,9 +36,16 @@ FUNCTIONS: dict[str, tuple[object, int]] = {
     "min": (sympy.Min, 2),
     "max": (sympy.Max, 2),
 }
-CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E, "I": sympy.I}
 OPERATORS = ("d", "lap")
-KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "functions", "let", "eq")
+KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "let", "eq", "vector", "complex")
+KEYWORDS += ("functions",)  # known functions of the coordinates
+# Vector and tensor operators (pdecomp/vectors.py), the identity tensor, complex parts.
+VECTOR_NAMES = (
+    *("grad", "div", "curl", "dot", "cross", "outer", "transpose", "tr", "sym", "norm"),
+    "Id",
+)
+COMPLEX_FUNCTIONS = ("re", "im", "conj")
 # Names the generated modules use for themselves; a user name must not shadow them.
 GENERATED_NAMES = ("math", "torch", "jax", "jnp", "model", "functools")
 MAX_DERIVATIVE_ORDER = 10
@@ -67,6 +74,7 @@ KINDS = {
     "input": "input",
     "function": "function of the coordinates",
     "let": "let name",
+    "vector": "vector",
 }
 
 
@@ -161,6 +169,10 @@ def _builtin_kind(name: str) -> str | None:
         return "a built-in function"
     if name in OPERATORS:
         return "a derivative operator"
+    if name in VECTOR_NAMES:
+        return "a vector operator"
+    if name in COMPLEX_FUNCTIONS:
+        return "a built-in function"
     if name in KEYWORDS:
         return "a keyword of the language"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in ("None", "True", "False"):
@@ -181,7 +193,7 @@ def undeclared(name: str, span: Span, scope: Scope, what: str = "name") -> PDEEr
 
 
 def unknown_function(name: str, span: Span, scope: Scope) -> PDEError:
-    candidates = list(FUNCTIONS) + list(OPERATORS)
+    candidates = list(FUNCTIONS) + list(OPERATORS) + list(VECTOR_NAMES) + list(COMPLEX_FUNCTIONS)
     candidates += ["d" + c for c in scope.names("coord")]
     hint = did_you_mean(name, candidates)
     kind = scope.kind(name)

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 from pdecomp.errors import PDEError, PDEWarning
+from pdecomp.expand import declared_fields, statements
 from pdecomp.files import check_destination, write_atomic
 from pdecomp.pipeline import METHODS, check_method, compile, load
 from pdecomp.runtime import EXTRAS
@@ -190,15 +191,19 @@ def _check(args) -> int:
     print(
         f"  coords: {', '.join(system.coords)}" + (f" (time: {system.time})" if system.time else "")
     )
-    print(f"  fields: {', '.join(system.fields)}")
+    print(f"  fields: {', '.join(declared_fields(system))}")
     if system.params:
         print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))
     if system.inputs:
         print(f"  inputs: {', '.join(system.inputs)}")
     if system.functions:
         print(f"  functions: {', '.join(system.functions)}")
-    for eq in system.equation_info:
-        print(f"  eq {eq.name}: {_plain(eq.residual)} = 0")
+    for group, equations in statements(system):
+        if group is not None:  # a vector, tensor or complex equation, then its components
+            print(f"  eq {group.text}")
+        for eq in equations:
+            indent = "    " if group is not None else "  eq "
+            print(f"{indent}{eq.name}: {_plain(eq.residual)} = 0")
     return 0
 
 
@@ -212,13 +217,17 @@ def _show(args) -> int:
 
         sys.stdout.write(document(system))
     elif args.latex:
-        from pdecomp.latex import to_latex
+        from pdecomp.latex import latex_lines
 
-        for name, tex in to_latex(system):
-            print(f"{name}: {tex}")
+        for line in latex_lines(system):
+            print(line)
     else:
-        for eq in system.equation_info:
-            print(f"{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
+        for group, equations in statements(system):
+            if group is not None:
+                print(group.text)
+            for eq in equations:
+                indent = "  " if group is not None else ""
+                print(f"{indent}{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
     return 0
 
 

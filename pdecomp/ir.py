@@ -43,6 +43,23 @@ class Equation:
 
 
 @dataclass(frozen=True)
+class EquationGroup:
+    """A vector, tensor or complex equation as written, and the scalar equations it became.
+
+    ``lhs`` and ``rhs`` are SymPy arrays (a vector or tensor side, a scalar side as a
+    rank-0 array) or expressions, complex ones with ``I``; ``components`` name the scalar
+    equations in order (``momentum_x``, ``momentum_y``; ``nls_re``, ``nls_im``).
+    """
+
+    name: str
+    lhs: object
+    rhs: object
+    text: str
+    span: Span
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class System:
     """A checked `.pde` file: declarations in file order, equations as SymPy."""
 
@@ -56,6 +73,10 @@ class System:
     lets: dict[str, sympy.Expr]
     equations: dict[str, sympy.Expr]  # equation name -> residual (lhs - rhs)
     equation_info: tuple[Equation, ...] = field(repr=False, default=())
+    # Vector, tensor and complex equations: each names its scalar equations above.
+    groups: tuple[EquationGroup, ...] = field(repr=False, default=())
+    # Complex fields as declared (``h``); ``fields`` holds their parts ``h_re``, ``h_im``.
+    complex_fields: tuple[str, ...] = ()
     # `functions`: known functions of the coordinates, passed per call as callables and
     # evaluated at the model's (shifted) coordinates; applied functions like the fields.
     functions: tuple[str, ...] = ()
@@ -129,6 +150,8 @@ class Plan:
     equations: tuple[PlannedEquation, ...]
     chain: tuple[DerivativeNode, ...]  # topologically ordered: parents first
     derivatives: dict[str, tuple[str, str]]  # u_xx -> ("u", "xx"), in chain order
+    # Fused linear operators (pdecomp.fusion): name -> (field, ((suffix, coefficient), ...))
+    combinations: dict[str, tuple[str, tuple]] = field(default_factory=dict)
 
     @property
     def max_order(self) -> int:

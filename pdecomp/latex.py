@@ -36,7 +36,7 @@ def _latex(expr: sympy.Expr) -> str:
     # show it as \frac{\partial u}{\partial x} by naming the function without arguments.
     replaced = {}
     for d in expr.atoms(sympy.Derivative):
-        name = d.expr.func.__name__
+        name = sympy.latex(sympy.Symbol(d.expr.func.__name__))
         denominator = " ".join(
             rf"\partial {sympy.latex(v)}" + (f"^{{{n}}}" if n > 1 else "")
             for v, n in d.variable_count
@@ -81,7 +81,7 @@ def aligned(system: System, extra: list[tuple[str, str]] = ()) -> str:
     """The declarations, ``extra`` rows and equations as one ``aligned`` block."""
     rows = [(rf"\text{{{label}:}}", tex) for label, tex in declarations(system)]
     rows += [(rf"\text{{{_text(label)}:}}", tex) for label, tex in extra]
-    rows += [(rf"\text{{{_text(name)}:}}", tex) for name, tex in to_latex(system)]
+    rows += [(rf"\text{{{_text(name)}:}}", tex) for _, name, tex in equation_rows(system)]
     body = " \\\\\n".join(f"  &{label} && {tex}" for label, tex in rows)
     return f"\\begin{{aligned}}\n{body}\n\\end{{aligned}}"
 
@@ -90,7 +90,7 @@ def document(system: System) -> str:
     """A standalone LaTeX document (article, amsmath): declarations and equations."""
     items = "\n".join(rf"  \item {label}: ${tex}$" for label, tex in declarations(system))
     equations = " \\\\\n".join(
-        rf"  &\text{{{_text(name)}:}} && {tex}" for name, tex in to_latex(system)
+        rf"  &\text{{{_text(name)}:}} && {tex}" for _, name, tex in equation_rows(system)
     )
     return "\n".join(
         [
@@ -142,7 +142,7 @@ def html(system: System, plan: Plan, backend: str, method: str) -> str:
     """A CompiledPDE in a notebook: a table of declarations, equations and the plan."""
     rows = [(label, f"\\({tex}\\)") for label, tex in declarations(system)]
     rows.append(("method", escape(f"{method} ({backend})")))
-    rows += [(name, f"\\({tex}\\)") for name, tex in to_latex(system)]
+    rows += [(name, f"\\({tex}\\)") for _, name, tex in equation_rows(system)]
     rows.append(("derivatives", escape(", ".join(plan.derivatives) or "none")))
     rows.append(("chain", "<br>".join(escape(line) for line in _chain_text(plan)) or "none"))
     body = "".join(
@@ -151,3 +151,146 @@ def html(system: System, plan: Plan, backend: str, method: str) -> str:
         for label, cell in rows
     )
     return f"<div><b>CompiledPDE</b> <code>{escape(system.name)}</code><table>{body}</table></div>"
+
+
+def latex_lines(system: System) -> list[str]:
+    """``name: lhs = rhs`` lines, for every equation in file order.
+
+    A vector, tensor or complex equation comes as written first (its operators in vector
+    notation), then its components, indented.
+    """
+    return [f"{'  ' * level}{name}: {tex}" for level, name, tex in equation_rows(system)]
+
+
+def equation_rows(system: System) -> list[tuple[int, str, str]]:
+    """(level, name, LaTeX) per equation, in file order.
+
+    A vector, tensor or complex equation comes as written (level 0), then its components
+    (level 1); a scalar one at level 0.
+    """
+    from pdecomp.expand import statements
+
+    tex = dict(to_latex(system))
+    rows = []
+    for group, equations in statements(system):
+        if group is not None:
+            rows.append((0, group.name, written(group.text, system)))
+        rows += [(int(group is not None), eq.name, tex[eq.name]) for eq in equations]
+    return rows
+
+
+# Precedence of a parse-tree node, to put back the parentheses the tree dropped.
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_NABLA = {
+    "grad": r"\nabla {}",
+    "div": r"\nabla \cdot {}",
+    "curl": r"\nabla \times {}",
+    "lap": r"\nabla^{{2}} {}",
+    "tr": r"\operatorname{{tr}} {}",
+    "sym": r"\operatorname{{sym}} {}",
+    "transpose": r"{}^{{\mathsf{{T}}}}",
+    "norm": r"\left\lVert {} \right\rVert",
+    "abs": r"\left\lvert {} \right\rvert",
+    "conj": r"\overline{{{}}}",
+    "re": r"\operatorname{{Re}} {}",
+    "im": r"\operatorname{{Im}} {}",
+}
+_BINARY = {"dot": r"\cdot", "cross": r"\times", "outer": r"\otimes"}
+
+
+def written(text: str, system: System) -> str:
+    """An equation as written (``name: lhs = rhs``, already checked) in LaTeX.
+
+    ``grad``, ``div``, ``curl``, ``dot``, ... are shown in vector notation, vectors and
+    tensors in bold.
+    """
+    from pdecomp.parser import parse
+
+    statement = parse("eq " + text).children[0]
+    named = statement.data == "equation"
+    sides = [s for s in statement.children[1 if named else 0 :] if s is not None]
+    shaped = {n for n, v in system.lets.items() if isinstance(v, sympy.NDimArray)}
+    return " = ".join(_Written(shaped).tex(s) for s in sides) + (" = 0" if len(sides) == 1 else "")
+
+
+class _Written:
+    def __init__(self, shaped: set[str]):
+        self.shaped = shaped
+
+    def tex(self, node, least: int = 0) -> str:
+        if not hasattr(node, "data"):  # a token
+            return str(node)
+        text = getattr(self, "t_" + node.data, self.t_call)(node)
+        return rf"\left({text}\right)" if _PRECEDENCE.get(node.data, 9) < least else text
+
+    def t_number(self, node) -> str:
+        return str(node.children[0])
+
+    def t_name(self, node) -> str:
+        name = str(node.children[0])
+        if name in self.shaped or name == "Id":
+            return rf"\mathbf{{{'I' if name == 'Id' else sympy.latex(sympy.Symbol(name))}}}"
+        return {"I": "i", "E": "e"}.get(name) or sympy.latex(sympy.Symbol(name))
+
+    def t_subscript(self, node) -> str:
+        base, _, suffix = str(node.children[0]).partition("_")
+        return f"{self.t_name(_Leaf(base))}_{{{suffix}}}"
+
+    def t_add(self, node) -> str:
+        a, b = node.children
+        sign = " + " if node.data == "add" else " - "
+        return self.tex(a, 1) + sign + self.tex(b, 2 if node.data == "sub" else 1)
+
+    t_sub = t_add
+
+    def t_mul(self, node) -> str:
+        a, b = node.children
+        if node.data == "div":
+            return rf"\frac{{{self.tex(a)}}}{{{self.tex(b)}}}"
+        return self.tex(a, 2) + r" \, " + self.tex(b, 3)
+
+    t_div = t_mul
+
+    def t_neg(self, node) -> str:
+        return "-" + self.tex(node.children[0], 3)
+
+    def t_unary(self, node) -> str:
+        return self.tex(node.children[-1], 3)
+
+    def t_pow(self, node) -> str:
+        base, _, exponent = node.children
+        return f"{{{self.tex(base, 5)}}}^{{{self.tex(exponent)}}}"
+
+    def t_tuple(self, node) -> str:
+        rows = r" \\ ".join(self.tex(c) for c in node.children)
+        return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
+
+    def t_index(self, node) -> str:
+        base, *positions = node.children
+        return f"{self.tex(base, 5)}_{{{', '.join(self.tex(p) for p in positions)}}}"
+
+    def t_call(self, node) -> str:
+        name, *args = (c for c in node.children if c is not None)
+        name = str(name)
+        if name in _NABLA and len(args) == 1:
+            return _NABLA[name].format(self.tex(args[0], 5 if name != "norm" else 0))
+        if name in _BINARY and len(args) == 2:
+            return f"{self.tex(args[0], 3)} {_BINARY[name]} {self.tex(args[1], 3)}"
+        if name == "d":
+            spec = " ".join(rf"\partial {self.tex(a)}" for a in args[1:])
+            return rf"\frac{{\partial}}{{{spec}}} {self.tex(args[0], 5)}"
+        if name.startswith("d") and len(name) > 1 and len(args) == 1 and name[1:] not in _FN:
+            return rf"\partial_{{{name[1:]}}} {self.tex(args[0], 5)}"
+        inner = ", ".join(self.tex(a) for a in args)
+        head = rf"\{name}" if name in _FN else rf"\operatorname{{{name}}}"
+        return rf"{head}\left({inner}\right)"
+
+
+_FN = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "min", "max", "sqrt"}
+
+
+class _Leaf:
+    """A stand-in name node (``u`` of ``u_x``)."""
+
+    def __init__(self, name: str):
+        self.children = [name]

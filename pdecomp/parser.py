@@ -64,6 +64,7 @@ _KEYWORDS = {
     "let": "let",
     "equation": "eq",
     "anonymous_equation": "eq",
+    "vector": "vector",
 }
 
 

@@ -94,12 +94,20 @@ class CompiledPDE:
     def equations(self) -> tuple[str, ...]:
         return tuple(self.plan.system.equations)
 
+    @property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """Vector, tensor and complex equations: name -> its scalar equations, in order."""
+        return {g.name: g.components for g in self.plan.system.groups}
+
     def residuals(self, model, /, *coords, **keywords):
         """All residuals at the same points: dict equation name -> tensor/array."""
         return self.module.residuals(model, *coords, **keywords)
 
     def residual(self, name: str, model, /, *coords, **keywords):
-        """One equation's residual (only the derivatives it reads are computed)."""
+        """One equation's residual (only the derivatives it reads are computed).
+
+        For a vector, tensor or complex equation, the tuple of its components' residuals.
+        """
         return self.module.residual(name, model, *coords, **keywords)
 
     def __reduce__(self):

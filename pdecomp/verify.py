@@ -186,17 +186,20 @@ def _network(rng, inputs: int) -> list[tuple[np.ndarray, np.ndarray]]:
 def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     """Every derivative the equations read: name -> (field position, coordinate path).
 
-    Decoded from the name alone (``u_xxt``, or ``u_x1_x1_x2`` for longer coordinate
-    names), as the equations' argument names spell it; the path lists the positions of
+    Decoded from the name alone (``u_xxt``, ``h_re_xt`` for the real part of a complex
+    field, or ``u_x1_x1_x2`` for longer coordinate names), as the equations' argument
+    names spell it; the path lists the positions of
     the coordinates differentiated, in ``coords`` order.
     """
     coords, fields = list(module.COORDS), list(module.FIELDS)
     result = {}
     for _, args in module.EQUATIONS.values():
         for name in args:
-            field, _, suffix = name.partition("_")
-            if not suffix or field not in fields:
-                continue  # a coordinate, field, param or input (none has '_')
+            # the field is the longest one the name starts with (h_re_x: h_re, x)
+            field = max((f for f in fields if name.startswith(f + "_")), key=len, default=None)
+            if field is None:
+                continue  # a coordinate, field, param or input
+            suffix = name[len(field) + 1 :]
             if all(len(c) == 1 for c in coords):
                 parts = list(suffix)
             else:

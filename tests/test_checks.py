@@ -14,7 +14,7 @@ HEAD = "coords x, t\nfields u\nparams nu = 1\ninputs f\n"  # lines 1-4
     "body, line, column, message",
     [
         ("eq e: u $ 1", 5, 9, "unexpected character '$'"),
-        ("eq e: (u + 1", 5, 13, "unexpected end of file; expected ')'"),
+        ("eq e: (u + 1", 5, 13, "unexpected end of file; expected one of ')', ','"),
         ("eq e: u u", 5, 9, "unexpected name 'u'"),
         ("eq e: u + ", 5, 10, "unexpected end of file"),
         ("eq e: u + uu", 5, 11, "undeclared name 'uu' (did you mean 'u'?)"),

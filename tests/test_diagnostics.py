@@ -28,8 +28,9 @@ CATALOGUE = [
         4,
         21,
         (
-            "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', '^' or "
-            "'**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time'"
+            "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', '[', "
+            "']', '^' or '**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', "
+            "'time', 'vector'"
         ),
     ),
     (
@@ -38,8 +39,9 @@ CATALOGUE = [
         4,
         18,
         (
-            "unexpected subscript derivative 'u_xx'; expected one of '*', '+', '-', '/', '^' or "
-            "'**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time', end of file"
+            "unexpected subscript derivative 'u_xx'; expected one of '*', '+', '-', '/', '[', "
+            "'^' or '**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time', "
+            "'vector', end of file"
         ),
     ),
     (
@@ -47,7 +49,7 @@ CATALOGUE = [
         H + "eq heat: u_t = (u_xx + 1\n",
         4,
         25,
-        "unexpected end of file; expected ')'",
+        "unexpected end of file; expected one of ')', ','",
     ),
     (
         "glued-keyword",

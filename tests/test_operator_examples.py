@@ -30,7 +30,7 @@ EQUATIONS = {
     "reaction_diffusion": ("rd", "ic", "bc"),
     "burgers": ("burgers", "ic"),
     "plate": ("plate", "deflection", "moment"),
-    "stokes": ("momentumx", "momentumy", "continuity", "lid", "wallu", "wallv"),
+    "stokes": ("momentum_x", "momentum_y", "continuity", "lid", "wallu", "wallv"),
 }
 ROWS = np.array([0.7, -1.3, 0.4])  # one amplitude per "input function" (row)
 RNG = np.random.default_rng(7)
@@ -172,10 +172,10 @@ def test_stokes_biharmonic_streamfunction(compiled, backend):
         return fields(xp, x, y, _rows(backend))
 
     x, y = RNG.uniform(0, 1, 40), RNG.uniform(0, 1, 40)
-    for name in ("momentumx", "momentumy", "continuity"):
+    for name in ("momentum_x", "momentum_y", "continuity"):
         np.testing.assert_allclose(residual(pde, backend, name, model, (x, y)), 0.0, atol=1e-11)
     # the field equations really constrain the pressure: a wrong viscosity does not vanish
-    wrong = to_numpy(pde.residual("momentumy", model, *map(xp.asarray, (x, y)), mu=2.0))
+    wrong = to_numpy(pde.residual("momentum_y", model, *map(xp.asarray, (x, y)), mu=2.0))
     np.testing.assert_allclose(wrong, -8 * ROWS[:, None] + 0 * x, rtol=1e-10)
 
 

@@ -214,8 +214,8 @@ HOSTILE = {
         "eq DERIVATIVES: dCOORDS(EQUATIONS) + residuals*residual = values*env*name*wanted*keys"
     ),
     "sympy-looking names": (
-        "coords I, N\nfields S, Symbol, Integer, oo, zoo, nan\nparams Rational = 1\n"
-        "eq Function: dI(S) + dN(Symbol) + Integer + oo*zoo*nan = Rational"
+        "coords Q, N\nfields S, Symbol, Integer, oo, zoo, nan\nparams Rational = 1\n"
+        "eq Function: dQ(S) + dN(Symbol) + Integer + oo*zoo*nan = Rational"
     ),
     "math names": "coords e, inf\nfields sinh2, cbrt\neq de(sinh2) + dinf(cbrt) = 0",
     "very long names": (
@@ -249,7 +249,7 @@ REFUSED = {
     "backslash": ("eq u = \\x41", "unexpected character '\\\\\\\\'"),
     "semicolon": ("eq u = 1; import os", "unexpected character ';'"),
     "at sign": ("eq u = @os", "unexpected character '@'"),
-    "brackets": ("eq u = [1]", "unexpected character '\\['"),
+    "brackets": ("eq u = [1]", "unexpected '\\['"),
     "dot access": ("eq u = u.real", "unexpected"),
     "lambda syntax": ("eq u = lambda: 1", "unexpected"),
     "nul byte": ("eq u = \x00", "unexpected character '\\\\x00'"),

@@ -301,3 +301,202 @@ def test_cli_prints_warnings_located(folder):
     run = _cli("check", "w.pde", cwd=folder)
     assert run.returncode == 0
     assert run.stderr.startswith("w.pde:3:18: warning: lap()"), run.stderr
+
+
+# -- finite wherever the mathematics is: the sweep -----------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Symbolic exponents: differentiated, SymPy writes u^m as u^m*m/u; the compiled
+# residual must keep u^(m-1) (and |u_x|^(q-1), g^(p/2-2)), finite where u = 0, u_x = 0.
+SYMBOLIC_POWERS = {
+    "porous medium": ("coords x, y, t\ntime t\nfields u\nparams m = 2\neq pm: dt(u) = lap(u^m)\n"),
+    "p-Laplacian": (
+        "coords x, y\nfields u\nparams p = 4\nlet g = u_x^2 + u_y^2\n"
+        "eq pl: d(g^((p - 2)/2)*u_x, x) + d(g^((p - 2)/2)*u_y, y) = 1\n"
+    ),
+    "power of a derivative": "coords x\nfields u\nparams q = 3\neq e: dx(abs(u_x)^q) = u^q\n",
+    "flux of a power": "coords x, t\nfields u, v\nparams m = 3\neq e: dt(u) = dx(u^m*v_x)\n",
+}
+# The params each system is evaluated with (every value one where no division remains).
+SWEEP_PARAMS = {
+    "porous medium": [{"m": 2}, {"m": 2.5}, {"m": 3}],
+    "p-Laplacian": [{"p": 4}, {"p": 5}, {"p": 6.5}],
+    "power of a derivative": [{"q": 2}, {"q": 3}, {"q": 3.5}],
+    "flux of a power": [{"m": 1}, {"m": 2}, {"m": 3.5}],
+}
+EXAMPLE_FILES = sorted(
+    p for folder in ("examples", "benchmarks") for p in (ROOT / folder).rglob("*.pde")
+)
+SWEEP_POINTS = 4
+SWEEP_METHODS = [("torch", m) for m in ("zcs", "zcs-fwd", "funcloop", "datavect")] + [
+    ("jax", m) for m in ("zcs", "zcs-fwd", "funcloop", "datavect", "zcs-taylor")
+]
+
+
+def _sweep_systems():
+    for name, text in SYMBOLIC_POWERS.items():
+        yield name, pdecomp.loads(text, f"{name}.pde"), SWEEP_PARAMS[name]
+    for path in EXAMPLE_FILES:
+        yield str(path.relative_to(ROOT)), pdecomp.load(path), [{}]
+
+
+def _vanishing_model(backend, centres, fields):
+    """Each field is k * |X - centre|^2: it and its gradient vanish at the centres."""
+
+    def model(*xs):
+        square = sum((x - c) ** 2 for x, c in zip(xs, centres))
+        out = [(k + 1) * square for k in range(fields)]
+        return out[0] if fields == 1 else tuple(out)
+
+    return model
+
+
+def sweep(backend: str, method: str) -> int:
+    """Evaluate every sweep system where fields and gradients vanish; return the count."""
+    rng = np.random.default_rng(0)
+    checked = 0
+    for name, system, variants in _sweep_systems():
+        pde = pdecomp.compile(system, backend=backend, method=method)
+        points = [_array(backend, rng.uniform(0.1, 0.9, SWEEP_POINTS)) for _ in system.coords]
+        centres = [p.detach().clone() if backend == "torch" else p for p in points]
+        model = _vanishing_model(backend, centres, len(system.fields))
+        inputs = {i: _array(backend, np.ones(SWEEP_POINTS)) for i in system.inputs}
+        for params in variants:
+            res = pde.residuals(model, *points, **params, **inputs)
+            for equation, value in res.items():
+                value = _np(value)
+                assert np.all(np.isfinite(value)), (name, equation, params, method, value)
+                checked += value.size
+    return checked
+
+
+@pytest.mark.parametrize("backend, method", SWEEP_METHODS, ids=lambda v: str(v))
+def test_sweep_finite_where_fields_and_gradients_vanish(backend, method):
+    equations = sum(len(s.equations) * len(v) for _, s, v in _sweep_systems())
+    assert sweep(backend, method) == equations * SWEEP_POINTS
+
+
+def test_symbolic_exponent_keeps_the_written_form():
+    system = pdecomp.loads(SYMBOLIC_POWERS["porous medium"])
+    text = str(system.equations["pm"])
+    assert "u(x, y, t)**(m - 1)" in text and "u(x, y, t)**(m - 2)" in text
+    assert "/u(x, y, t)" not in text
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_porous_medium_matches_the_written_out_derivative(backend):
+    """lap(u^m) against m*(m-1)*u^(m-2)*|grad u|^2 + m*u^(m-1)*lap(u), at u = 0 too."""
+    written = (
+        "coords x, y, t\ntime t\nfields u\nparams m = 2\n"
+        "eq pm: dt(u) = m*(m - 1)*u^(m - 2)*(u_x^2 + u_y^2) + m*u^(m - 1)*(u_xx + u_yy)\n"
+    )
+    a = pdecomp.compile(pdecomp.loads(SYMBOLIC_POWERS["porous medium"]), backend)
+    b = pdecomp.compile(pdecomp.loads(written), backend)
+    x = _array(backend, [0.5, 0.25, 0.75])
+    y = _array(backend, [0.5, 0.5, 0.1])
+    t = _array(backend, [0.0, 0.3, 1.0])
+    centre = [x[:1] * 1, y[:1] * 1]  # the first point is where u = 0, grad u = 0
+
+    def model(x, y, t):
+        return (1 + t) * ((x - centre[0]) ** 2 + (y - centre[1]) ** 2)
+
+    for m in (2, 2.5, 3):
+        ra, rb = (
+            _np(a.residual("pm", model, x, y, t, m=m)),
+            _np(b.residual("pm", model, x, y, t, m=m)),
+        )
+        assert np.all(np.isfinite(ra))
+        np.testing.assert_allclose(ra, rb, rtol=1e-12, atol=1e-12)
+
+
+# -- limits, line ends, constants ------------------------------------------------------
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    from pdecomp.checks import MAX_SOURCE_CHARS
+
+    big = tmp_path / "big.pde"
+    with open(big, "wb") as f:
+        f.write(b"coords x\n")
+        f.truncate(3 * 10**9)  # 3 GB, sparse: reading it whole would exhaust the memory
+    with pytest.raises(PDEError, match=f"file too large: more than {MAX_SOURCE_CHARS}") as e:
+        pdecomp.load(big)
+    assert (e.value.file, e.value.line, e.value.column) == (str(big), 1, 1)
+    run = _cli("check", big)
+    assert run.returncode == 1 and "file too large" in run.stderr
+
+
+def test_a_product_of_many_fields_is_refused_before_it_is_differentiated():
+    names = [f"v{i}" for i in range(500)]
+    text = f"coords x\nfields {', '.join(names)}\neq big: dx({'*'.join(names)}) = 0\n"
+    with pytest.raises(PDEError, match="too large to differentiate") as e:
+        pdecomp.loads(text, "p.pde")
+    assert (e.value.line, e.value.column) == (3, 9)  # at dx
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("let a = u^512\nlet b = a^512\neq b = 0", (4, 9)),
+        ("eq u^500*u^500*u^500 = 0", (3, 1)),
+        ("let a = u^1000\nlet b = a*a*a*a\neq b*u = 0", (4, 9)),
+    ],
+)
+def test_exponent_limit_holds_against_lets_and_products(text, where):
+    with pytest.raises(PDEError, match="exponent .* once let names and products") as e:
+        pdecomp.loads("coords x\nfields u\n" + text)
+    assert (e.value.line, e.value.column) == where
+
+
+def test_line_ends_and_byte_order_mark_read_the_same(tmp_path):
+    lines = ["coords x  # a comment", "fields u", "eq a: u_x = 1  # another", "eq b: u = 0"]
+    expected = pdecomp.loads("\n".join(lines)).equations
+    for end in ("\n", "\r\n", "\r"):
+        for bom in ("", "\ufeff"):
+            text = bom + end.join(lines) + end
+            assert pdecomp.loads(text).equations == expected, (end, bom)
+            path = tmp_path / "f.pde"
+            path.write_bytes(text.encode("utf-8"))
+            assert pdecomp.load(path).equations == expected, (end, bom)
+    with pytest.raises(PDEError) as e:  # lines count the same: the error is on line 3
+        pdecomp.loads("\ufeffcoords x\r\nfields u\r\neq a: u_x + w = 1\r\n")
+    assert (e.value.line, e.value.column) == (3, 13)
+    with pytest.raises(PDEError) as e:
+        pdecomp.loads("coords x\rfields u\req a: u_x + w = 1\r")
+    assert (e.value.line, e.value.column) == (3, 13)
+
+
+BIG_CONSTANTS = (
+    "coords x\nfields u\n"
+    "eq a: 2^70*u = 0\neq b: 1e19*u = 0\neq c: 3e9*u_x = 0\neq d: -(2^64 + 1)/3*u = 0\n"
+)
+
+
+def test_constants_of_any_size_run_on_both_backends_and_precisions():
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    system = pdecomp.loads(BIG_CONSTANTS)
+    expected = {"a": 2.0**70, "b": 1e19, "c": 3e9, "d": -(2.0**64 + 1) / 3}
+    model = lambda x: x  # noqa: E731 - u = x, u_x = 1
+    for dtype in (torch.float64, torch.float32):
+        res = pdecomp.compile(system, "torch").residuals(model, torch.ones(2, dtype=dtype))
+        for name, value in expected.items():
+            assert res[name].dtype == dtype
+            np.testing.assert_allclose(_np(res[name]), value, rtol=1e-6)
+    pde = pdecomp.compile(system, "jax")
+    with jax.enable_x64(False):  # JAX's default: 32-bit integers and floats
+        res = pde.residuals(model, jnp.ones(2, dtype=jnp.float32))
+        for name, value in expected.items():
+            assert res[name].dtype == jnp.float32
+            np.testing.assert_allclose(np.asarray(res[name]), value, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_repeated_constants_are_not_hoisted_as_floats(backend):
+    system = pdecomp.loads("coords x, t\nfields u\neq e: u_t = pi^2*u_xx + log(pi^2)\n")
+    pde = pdecomp.compile(system, backend)
+    x = _array(backend, [0.1, 0.7])
+    res = _np(pde.residual("e", lambda x, t: x**2 + t, x, x))
+    np.testing.assert_allclose(res, 1 - 2 * np.pi**2 - np.log(np.pi**2), rtol=1e-14)

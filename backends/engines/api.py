@@ -4,8 +4,9 @@ Framework-independent: ``residuals``/``residual`` (keyword handling, then one ca
 the method's ``_derivatives``), the normaliser of the model's output ``_fields``, and the
 chain walkers ``_links``/``_by_suffix``. They read the per-system tables (``COORDS``,
 ``FIELDS``, ``FUNCTIONS``, ``OUTPUTS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``,
-``EQUATIONS``) and the framework runtime's ``ARRAY``, ``_check_coords``, ``_to_value``,
-``_is_array``, ``_unstack`` and ``_broadcast``; the engine supplies ``_derivatives``.
+``EQUATIONS``, ``GROUPS``) and the framework runtime's ``ARRAY``, ``_check_coords``,
+``_to_value``, ``_is_array``, ``_unstack`` and ``_broadcast``; the engine supplies
+``_derivatives``.
 
 `functions` (known functions of the coordinates) reach the engines as extra outputs: the
 model is wrapped (module ``functions``, spliced when a system has them) so that it
@@ -26,6 +27,7 @@ INPUTS: tuple = ()
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 EQUATIONS: dict = {}
+GROUPS: dict = {}
 ARRAY = ARRAYS = "array"
 _check_coords = _to_value = _is_array = _unstack = _derivatives = None
 _functions = _with_functions = None
@@ -49,9 +51,17 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 
 
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """The residual of one equation, computing only the derivatives it reads."""
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 

@@ -54,6 +54,8 @@ DERIVATIVES = {
     "u_t": ("u", "t"),
     "u_xx": ("u", "xx"),
 }
+# Vector, tensor and complex equations: name -> its scalar equations, in order.
+GROUPS = {}
 
 # Taylor mode: directions v in z-space (one jet each), and per derivative read
 # (order k, ((direction, weight), ...)): d^alpha u = sum of weight * D^k_v u.
@@ -109,9 +111,17 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
 
 
 def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
-    """The residual of one equation, computing only the derivatives it reads."""
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
     if name not in EQUATIONS:
-        raise ValueError(f"unknown equation {name!r}; equations: {', '.join(EQUATIONS)}")
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
     return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
 
 
