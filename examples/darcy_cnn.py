@@ -2,15 +2,15 @@
 
 Problem (``darcy_square.pde``): ``-div(a grad u) = f`` on ``[0, 1]^2``, ``u = 0`` on the
 boundary, ``f = 10 sin(pi x) sin(pi y)`` (an analytic callable) and ``a = exp(g)`` with
-``g`` a smooth random field sampled on a 65x65 grid (both ends included; a crop of a
+``g`` a smooth random field sampled on a 33x33 grid (both ends included; a crop of a
 periodic field on a twice larger torus, so not periodic itself). The problem's ``g`` is
 the not-a-knot cubic spline of the samples (``pdecomp.interpolate.spline``: C², error
 ``O(h^4)``).
 
 Model: the CNN maps ``g`` (through the spline, at the coordinates it is given), ``x``, ``y``
 and ``sin(pi x)``, ``sin(pi y)`` to ``u = x (1 - x) y (1 - y) N``, which makes the boundary
-condition hard. Its 3x3 convolutions are dilated (1, 2, 4, 8, 16, 1: radius 32 pixels) and
-'valid', on coordinate grids first extended by 32 pixels by linear extrapolation (the
+condition hard. Its 3x3 convolutions are dilated (1, 2, 4, 8, 1: radius 16 pixels) and
+'valid', on coordinate grids first extended by 16 pixels by linear extrapolation (the
 spline continues its end cubics there), so every output pixel is the same function of its
 own coordinates and the data channel moves with the shift: ZCS derivatives are the
 spatial derivatives of the field the CNN represents, at every pixel (docs/grids.md).
@@ -42,10 +42,10 @@ from examples.references.elliptic import sample_torus_grf, solve_square
 from pdecomp import interpolate
 
 PDE_FILE = Path(__file__).with_name("darcy_square.pde")
-G_STD, F_AMPLITUDE, U_SCALE = 0.6, 10.0, 0.5
-DILATIONS = (1, 2, 4, 8, 16, 1)
+G_STD, F_AMPLITUDE, U_SCALE = 0.6, 10.0, 8.0
+DILATIONS = (1, 2, 4, 8, 1)
 
-FULL = {"n": 65, "width": 16, "batch": 4, "steps": 300, "lr": 3e-3, "n_train": 256}
+FULL = {"n": 33, "width": 12, "batch": 2, "steps": 150, "lr": 1e-2, "n_train": 256}
 FULL.update({"n_test": 8, "dilations": DILATIONS})
 TINY = {"n": 17, "width": 6, "batch": 2, "steps": 4, "lr": 3e-3, "n_train": 8}
 TINY.update({"n_test": 2, "dilations": (1, 2, 1)})

@@ -25,8 +25,8 @@ PDE_FILE = Path(__file__).with_name("fno_torus.pde")
 G_STD, F_AMPLITUDE = 0.6, 50.0  # a = exp(g) spans about [0.1, 5]; u is O(1)
 METHODS = ("zcs", "fd2", "fd4", "spectral")
 
-FULL = {"n": 64, "modes": 12, "width": 16, "layers": 4, "batch": 4, "steps": 300}
-FULL.update({"lr": 3e-3, "n_train": 256, "n_test": 8, "refine": 4})
+FULL = {"n": 64, "modes": 12, "width": 16, "layers": 4, "batch": 4, "steps": 150}
+FULL.update({"lr": 1e-2, "n_train": 256, "n_test": 8, "refine": 4})
 TINY = {"n": 16, "modes": 4, "width": 6, "layers": 2, "batch": 2, "steps": 4}
 TINY.update({"lr": 3e-3, "n_train": 8, "n_test": 2, "refine": 2})
 
