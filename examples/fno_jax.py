@@ -44,7 +44,7 @@ def init_params(key, config, channels=6):
         spectral = scale * jax.random.uniform(next(keys), (2, 2, width, width, m, m))
         params["layers"].append({"R": spectral, "W": dense(width, width), "b": jnp.zeros(width)})
     params["proj"] = (dense(width, hidden), jnp.zeros(hidden), dense(hidden, 1), jnp.zeros(1))
-    return params
+    return jax.tree_util.tree_map(lambda p: p.astype(jnp.float32), params)  # as the data
 
 
 def fno(params, v):

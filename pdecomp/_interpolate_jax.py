@@ -64,7 +64,8 @@ class Fourier(_Interpolant):
     def _factor(self, k: int, order: int, x):
         """``(i kappa)^order exp(i kappa x)`` per wavenumber (Nyquist: its real part)."""
         kappa, nyquist = self.k[k]
-        value = jnp.exp(1j * jnp.asarray(kappa, x.dtype) * x[..., None])
+        kappa = jnp.asarray(kappa, x.dtype)  # float32 data stays float32 (complex64)
+        value = jnp.exp(1j * kappa * x[..., None])
         for _ in range(order):
             value = value * (1j * kappa)
         if nyquist is not None:
@@ -88,7 +89,7 @@ class Fourier(_Interpolant):
                 z = offset.reshape(-1)[0]
                 scale = abs(self.grid.origins[k]) + self.grid.steps[k] * self.grid.sizes[k]
                 ok = ok & (jnp.max(jnp.abs(offset - z)) <= 64 * eps * (scale + jnp.abs(z)))
-                shifts.append(z)
+                shifts.append(z.astype(self.data.dtype))
             return jax.lax.cond(
                 ok,
                 lambda: self._on_grid(orders, shifts),
@@ -104,7 +105,7 @@ class Fourier(_Interpolant):
                 up = tuple(o + (i == k) for i, o in enumerate(orders))
                 term = self._gridded(up)(*primals) * t
                 tangent = term if tangent is None else tangent + term
-            return out, jnp.zeros_like(out) if tangent is None else tangent
+            return out, jnp.zeros_like(out) if tangent is None else tangent.astype(out.dtype)
 
         at.defjvp(at_jvp, symbolic_zeros=True)
 
@@ -118,7 +119,7 @@ class Fourier(_Interpolant):
             shape = [1] * len(self.grid.axes)
             shape[axis] = -1
             spectrum = spectrum * self._factor(k, orders[k], shifts[k]).reshape(shape)
-        return jnp.fft.ifftn(spectrum, axes=list(self.grid.axes)).real
+        return jnp.fft.ifftn(spectrum, axes=list(self.grid.axes)).real.astype(self.data.dtype)
 
     def _dense(self, orders, coords, shape):
         """At any points: the sum over all modes, differentiable by JAX."""
@@ -129,6 +130,7 @@ class Fourier(_Interpolant):
             operands.append(self._factor(k, orders[k], x - self.grid.origins[k]))
             terms.append("p" + letters[d + self.grid.axes[k]])
         out = jnp.einsum(f"...{letters},{','.join(terms)}->...p", *operands).real
+        out = out.astype(self.data.dtype)
         return out.reshape(*out.shape[:-1], *shape)
 
 

@@ -266,7 +266,8 @@ def _to_value(name, value, like):
 
 def _broadcast(name, value, like):
     """A function's value (array or number) broadcast to the fields' shape ``like``."""
-    value = _to_value(name, value, like)
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
     try:
         return jnp.broadcast_to(value, like.shape)
     except ValueError:

@@ -259,7 +259,8 @@ def _to_value(name, value, like):
 
 def _broadcast(name, value, like):
     """A function's value (tensor or number) broadcast to the fields' shape ``like``."""
-    value = _to_value(name, value, like)
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
     try:
         return value.expand(like.shape)
     except RuntimeError:
