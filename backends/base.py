@@ -24,6 +24,7 @@ import sympy
 
 from pdecomp.backends import engines
 from pdecomp.backends._printer import FrameworkPrinter
+from pdecomp.domains import describe_domain
 from pdecomp.expand import declared_fields, statements
 from pdecomp.ir import Plan, PlannedEquation
 
@@ -76,8 +77,12 @@ class Backend(abc.ABC):
             tables += "\n\n" + extra
         functions = function_names([e.name for e in plan.equations])
         equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
-        functions_part = ["functions"] if plan.system.functions else []
-        engine = ["api", self.runtime, *functions_part, *self.methods[method]]
+        engine = ["api", self.runtime, *self.methods[method]]
+        if plan.system.functions:  # the model wrapped to return the functions too
+            engine[2:2] = ["functions"]
+        if plan.system.domain is not None:  # sample, loss; periodic equations read faces
+            engine[2:2] = ["domain", f"{self.name}_domain"]
+            tables += "\n\n" + _domain_tables(plan, printer)
         used = set(printer.module_imports) & set(self.imports)
         imports = {self.imports[m] for m in used}.union(*(engines.imports(e) for e in engine))
         system_part = [
@@ -92,7 +97,9 @@ class Backend(abc.ABC):
             + "}",
         ]
         engine_part = [ENGINE_BANNER.format(backend=self.name, method=method)]
-        engine_part += [f"# ---- {engines.title(e)}\n\n\n{engines.source(e)}" for e in engine]
+        engine_part += [
+            f"# ---- {engines.title(e)}\n\n\n{self._engine_source(e, plan)}" for e in engine
+        ]
         parts = [
             self._header(plan, method, source_name, version),
             "\n".join(sorted(imports, key=_import_order)),
@@ -100,6 +107,13 @@ class Backend(abc.ABC):
             *engine_part,
         ]
         return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+    def _engine_source(self, name: str, plan: Plan) -> str:
+        """An engine module's text; with a domain, ``api`` evaluates periodic faces too."""
+        text = engines.source(name)
+        if name == "api" and plan.system.domain is not None:
+            text = engines.replace_function(text, "_evaluate", engines.source("domain_evaluate"))
+        return text
 
     def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
         """Module-level tables a method needs: the stencil order of fd2/fd4."""
@@ -132,6 +146,8 @@ class Backend(abc.ABC):
             lines.append(
                 "Functions (keywords, callables of the coordinates): " + ", ".join(system.functions)
             )
+        if system.domain is not None:
+            lines.append(f"Domain: {describe_domain(system.domain)}")
         lines += ["", "Equations (residual = lhs - rhs):"]
         lines += _equation_lines(plan)
         lines += [
@@ -146,6 +162,14 @@ class Backend(abc.ABC):
                 " (a tuple of components for " + ", ".join(g.name for g in system.groups) + ")."
                 if system.groups
                 else "."
+            ),
+            *(
+                [
+                    "sample(name, n, seed=0) -> the points where equation name holds;",
+                    "loss(model, {name: points}, weights) -> sum of weighted mean squares.",
+                ]
+                if system.domain is not None
+                else []
             ),
             "This file is generated: edit the .pde file and compile again.",
             '"""',
@@ -197,6 +221,36 @@ class Backend(abc.ABC):
                 *body,
             ]
         )
+
+
+def _domain_tables(plan: Plan, printer: FrameworkPrinter) -> str:
+    """DOMAIN, WHERE and PERIODIC: the box, and where each equation holds."""
+    system = plan.system
+    box = "".join(
+        f'    "{i.coord}": ({printer.doprint(i.lo)}, {printer.doprint(i.hi)}),\n'
+        for i in system.domain.intervals
+    )
+    where = "".join(f'    "{e.name}": {_faces(e.where)},\n' for e in system.equation_info)
+    periodic = "".join(
+        f'    "{e.name}": "{e.periodic}",\n' for e in system.equation_info if e.periodic
+    )
+    return "\n".join(
+        [
+            "# The domain: coordinate -> (lower bound, upper bound) of its closed interval.",
+            f"DOMAIN = {{\n{box}}}",
+            "# Where each equation holds: the faces (coordinate, side) whose union it holds",
+            "# on; () for the whole box.",
+            f"WHERE = {{\n{where}}}",
+            "# Periodic equations -> their coordinate: sampled on its lower face, their",
+            "# residual reads the model at both faces (arguments u__lo_x, u__hi_x).",
+            f"PERIODIC = {{\n{periodic}}}" if periodic else "PERIODIC = {}",
+        ]
+    )
+
+
+def _faces(faces) -> str:
+    items = [f'("{f.coord}", "{("lower", "upper")[f.side]}")' for f in faces]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 _RULE = "# " + "=" * 77

@@ -62,7 +62,8 @@ def taylor_tables(plan: Plan) -> tuple[list[tuple[int, ...]], dict[str, tuple[in
         if len(basis) > MAX_TAYLOR_BASIS:
             raise PDEError(
                 f"method zcs-taylor: order {order} in {len(involved)} coordinates has "
-                f"{len(basis)} unknown derivatives (at most {MAX_TAYLOR_BASIS}); use zcs"
+                f"{len(basis)} unknown derivatives (at most {MAX_TAYLOR_BASIS}); use zcs",
+                *_reader(plan, {name for name, _ in reads}),
             )
         chosen, rows = [], []
         for v in _candidate_directions(involved, ncoords):
@@ -83,6 +84,15 @@ def taylor_tables(plan: Plan) -> tuple[list[tuple[int, ...]], dict[str, tuple[in
                     terms.append((directions.index(v), w))
             weights[name] = (order, terms)
     return directions, weights
+
+
+def _reader(plan: Plan, names: set[str]) -> tuple:
+    """``(span,)`` of the first equation reading one of the derivatives ``names``."""
+    spans = {e.name: e.span for e in plan.system.equation_info}
+    for equation in plan.equations:
+        if names & set(equation.derivatives) and equation.name in spans:
+            return (spans[equation.name],)
+    return ()
 
 
 def _pairs(terms: list, printer: FrameworkPrinter) -> str:

@@ -8,14 +8,24 @@ finite-difference engine is shared: ``torch_fd`` + ``fd``).
 
 from __future__ import annotations
 
+import sympy
+
 from pdecomp.backends._printer import BASE_FUNCTIONS, FrameworkPrinter
 from pdecomp.backends.base import Backend
 
 
 class TorchPrinter(FrameworkPrinter):
     module = "torch"
-    functions = BASE_FUNCTIONS
+    functions = {name: f for name, f in BASE_FUNCTIONS.items() if name != "sign"}
     tensor_only = frozenset({"Min", "Max", "atan2"})
+
+    def _print_sign(self, expr: sympy.Expr) -> str:
+        """``torch.sign`` with NaN kept NaN, as ``jnp.sign`` and ``math`` do (it gives 0)."""
+        if not expr.free_symbols:
+            return super()._print_sign(expr)
+        arg = self._print(expr.args[0])
+        where, isnan = self._module_format("torch.where"), self._module_format("torch.isnan")
+        return f"{where}({isnan}({arg}), {arg}, {self._module_format('torch.sign')}({arg}))"
 
 
 class TorchBackend(Backend):

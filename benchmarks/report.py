@@ -10,7 +10,7 @@ Time is the step's CPU time (this process, all threads; one compute thread) on a
 which a shared machine's load barely moves, and wall time on a GPU. Two kinds: *fresh*
 (each case alone in a fresh subprocess, median step) and *interleaved* (the methods of
 one problem built in one process and stepped in turn, round after round, so that any
-drift cancels out of their ratios). Targets comparing close competitors are judged on
+drift cancels out of their ratios). Claims comparing close competitors are judged on
 the interleaved ratio.
 """
 
@@ -198,10 +198,10 @@ def headline(results: Results, sizes: Sizes, machine: str, device: str) -> str:
                 machine,
                 intro,
                 table(header, headline_rows(results, sizes, device)),
-                "## Targets (issue 7)",
-                "Time targets are judged on the interleaved ratio where there is one.",
+                "## Claims checked",
+                "Time claims are judged on the interleaved ratio where there is one.",
                 table(
-                    ["target", "backend", "ratio", "fresh", "interleaved", "verdict"],
+                    ["claim", "backend", "ratio", "fresh", "interleaved", "verdict"],
                     target_rows(results, sizes),
                 ),
             ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy.core.function import AppliedUndef
 
+from pdecomp.domains import expand_periodic, sited
 from pdecomp.ir import DerivativeNode, Plan, PlannedEquation, System, value_symbol
 
 Index = tuple[int, ...]
@@ -24,6 +25,7 @@ def analyze(system: System) -> Plan:
     rewritten: list[tuple[str, sympy.Expr]] = []
     for name, residual in system.equations.items():
         expr, reads = _plain(residual, system, suffix)
+        expr = expand_periodic(expr, system)  # periodic(e, x): e at both faces, u__lo_x - u__hi_x
         for field, index in reads:
             needed.setdefault(index, set()).add(field)
         rewritten.append((name, expr))
@@ -31,8 +33,9 @@ def analyze(system: System) -> Plan:
     # A `functions` name is differentiated like a field: its derivatives join the chain.
     chain = _chain(needed, (*system.fields, *system.functions), suffix)
     derivatives = {f"{f}_{node.suffix}": (f, node.suffix) for node in chain for f in node.fields}
-    # values in the order the chain produces them
+    # values in the order the chain produces them, then the values at the faces
     order = [*system.fields, *system.functions, *derivatives]
+    order += sited(order, system.coords)
     info = {e.name: e.text for e in system.equation_info}
     equations = tuple(
         _planned(name, expr, system, order, info.get(name, name)) for name, expr in rewritten

@@ -16,7 +16,7 @@ import sympy
 from lark import Token, Tree
 from lark.visitors import Interpreter
 
-from pdecomp import checks, complexes, expand, vectors
+from pdecomp import checks, complexes, domains, expand, vectors
 from pdecomp.analyze import plain_text as _plain
 from pdecomp.errors import PDEError, warn
 from pdecomp.ir import (
@@ -58,6 +58,8 @@ class _Builder:
         self.total_size = 0  # nodes of all equations so far (MAX_TOTAL_SIZE)
         self.work = 0  # nodes handed to sympy.diff so far (MAX_DIFFERENTIATION_WORK)
         self.statement = Span(file, 1, 1)  # where the statement being built starts
+        self.domain = None  # the Domain of a 'domain' statement, once it is read
+        self.faces = ()  # the faces of the equation being built (its `on` clause)
 
     def span(self, item: Token | Tree) -> Span:
         if isinstance(item, Token):
@@ -120,6 +122,7 @@ class _Builder:
             for t in s.children[0].children
         )
         self.scope.ahead = self.declarations(tree)
+        self.tree = tree
         # `time` marks a coordinate wherever it stands: lap() skips it in every equation.
         self.time_ahead = next(
             (str(s.children[0]) for s in tree.children if s.data == "time"), None
@@ -185,6 +188,9 @@ class _Builder:
         self.scope.declare(str(token), "let", self.span(token))
         self.lets[str(token)] = expr
 
+    def stmt_domain(self, tree: Tree) -> None:
+        self.domain = domains.build_domain(self, tree)
+
     def stmt_vector(self, tree: Tree) -> None:
         token, value = tree.children
         expr = _Expressions(self).visit(value)
@@ -207,24 +213,28 @@ class _Builder:
 
     # -- equations ----------------------------------------------------------------
     def stmt_equation(self, tree: Tree) -> None:
-        token, lhs, rhs = tree.children
+        token, lhs, rhs, where = tree.children
         name, span = str(token), self.span(token)
         checks.check_equation_name(name, span)
         self.equation_names.claim([name], span)
-        self._equation(name, span, tree, lhs, rhs)
+        self._equation(name, span, tree, lhs, rhs, where)
 
     def stmt_anonymous_equation(self, tree: Tree) -> None:
-        lhs, rhs = tree.children
+        lhs, rhs, where = tree.children
         name, span = self.equation_names.unnamed(len(self.equations) + 1), self.span(tree)
         self.equation_names.claim([name], span, unnamed=True)
-        self._equation(name, span, tree, lhs, rhs)
+        self._equation(name, span, tree, lhs, rhs, where)
 
-    def _equation(self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None) -> None:
+    def _equation(
+        self, name: str, span: Span, tree: Tree, lhs: Tree, rhs: Tree | None, where=None
+    ) -> None:
         left = _Expressions(self).visit(lhs)
         right = _Expressions(self).visit(rhs) if rhs is not None else sympy.Integer(0)
         # The statement as written, comments dropped: only grammar tokens remain.
         text = re.sub(r"#[^\n]*", "", self.text[tree.meta.start_pos : tree.meta.end_pos])
         text = " ".join(text.split()).removeprefix("eq ")
+        # Where it holds (`on ...`), for every scalar equation this statement becomes.
+        self.faces = domains.build_where(self, where) if where is not None else ()
         if expand.is_group(left, right):
             self.group_equation(name, span, text, left, right)
         else:
@@ -271,7 +281,9 @@ class _Builder:
             reads = sorted({f.func.__name__ for f in applied})
             detail = f" (it reads only functions: {', '.join(reads)})" if reads else ""
             raise PDEError(f"equation '{name}' uses no field{detail}", span)
-        self.equations.append(Equation(name, left, right, residual, text, span))
+        faces = self.faces
+        periodic = domains.periodic_coordinate(self, name, residual, faces, span)
+        self.equations.append(Equation(name, left, right, residual, text, span, faces, periodic))
 
     def finish(self, tree: Tree) -> System:
         end = Span(self.file, (tree.meta.end_line if not tree.meta.empty else 1), 1)
@@ -297,6 +309,7 @@ class _Builder:
             equation_info=tuple(self.equations),
             groups=tuple(self.groups),
             complex_fields=tuple(self.complex_fields),
+            domain=domains.complete_domain(self),
             functions=tuple(self.scope.names("function")),
         )
 
@@ -562,6 +575,8 @@ class _Expressions(Interpreter):
             )
         if name == "d":
             return self._d(args, span)
+        if name == "periodic":
+            return domains.build_periodic(self, args, span)
         if self.b.scope.kind(name) == "function":
             raise PDEError(
                 f"'{name}' is a function of the coordinates: write '{name}' without arguments "

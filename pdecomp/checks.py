@@ -37,9 +37,12 @@ FUNCTIONS: dict[str, tuple[object, int]] = {
     "max": (sympy.Max, 2),
 }
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E, "I": sympy.I}
-OPERATORS = ("d", "lap")
-KEYWORDS = ("pde", "coords", "time", "fields", "params", "inputs", "let", "eq", "vector", "complex")
-KEYWORDS += ("functions",)  # known functions of the coordinates
+OPERATORS = ("d", "lap", "periodic")
+KEYWORDS = (
+    *("pde", "coords", "time", "fields", "params", "inputs", "let", "eq", "vector", "complex"),
+    *("domain", "on"),
+    "functions",
+)
 # Vector and tensor operators (pdecomp/vectors.py), the identity tensor, complex parts.
 VECTOR_NAMES = (
     *("grad", "div", "curl", "dot", "cross", "outer", "transpose", "tr", "sym", "norm"),

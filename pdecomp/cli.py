@@ -14,6 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from pdecomp.domains import describe_domain, describe_where
 from pdecomp.errors import PDEError, PDEWarning
 from pdecomp.expand import declared_fields, statements
 from pdecomp.files import check_destination, write_atomic
@@ -198,12 +199,14 @@ def _check(args) -> int:
         print(f"  inputs: {', '.join(system.inputs)}")
     if system.functions:
         print(f"  functions: {', '.join(system.functions)}")
+    if system.domain is not None:
+        print(f"  domain: {describe_domain(system.domain)}")
     for group, equations in statements(system):
         if group is not None:  # a vector, tensor or complex equation, then its components
             print(f"  eq {group.text}")
         for eq in equations:
             indent = "    " if group is not None else "  eq "
-            print(f"{indent}{eq.name}: {_plain(eq.residual)} = 0")
+            print(f"{indent}{eq.name}: {_plain(eq.residual)} = 0" + _where(system, eq))
     return 0
 
 
@@ -217,17 +220,22 @@ def _show(args) -> int:
 
         sys.stdout.write(document(system))
     elif args.latex:
-        from pdecomp.latex import latex_lines
+        from pdecomp.latex import domain_latex, latex_lines
 
+        if system.domain is not None:
+            print(f"domain: {domain_latex(system.domain)}")
         for line in latex_lines(system):
             print(line)
     else:
+        if system.domain is not None:
+            print(f"domain: {describe_domain(system.domain)}")
         for group, equations in statements(system):
             if group is not None:
                 print(group.text)
             for eq in equations:
                 indent = "  " if group is not None else ""
-                print(f"{indent}{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}")
+                where = _where(system, eq)
+                print(f"{indent}{eq.name}: {_plain(eq.lhs)} = {_plain(eq.rhs)}{where}")
     return 0
 
 
@@ -237,6 +245,13 @@ def _verify(args) -> int:
     report = verify(args.file, args.backend, args.method, points=args.points, seed=args.seed)
     print(report.table())
     return 0 if report.ok else 1
+
+
+def _where(system, equation) -> str:
+    """``   (on t = 0)``: where an equation holds, for a system with a domain."""
+    if system.domain is None:
+        return ""
+    return f"   ({describe_where(system, equation)})"
 
 
 def _plain(expr) -> str:

@@ -28,6 +28,36 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """One side of the domain's box: ``coord in [lo, hi]``, constant bounds, lo < hi."""
+
+    coord: str
+    lo: sympy.Expr
+    hi: sympy.Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The box of a ``domain`` statement: one interval per coordinate, in `coords` order."""
+
+    intervals: tuple[Interval, ...]
+    span: Span
+
+    def interval(self, coord: str) -> Interval:
+        return next(i for i in self.intervals if i.coord == coord)
+
+
+@dataclass(frozen=True)
+class Face:
+    """The face ``coord = value`` of the box, ``value`` its lower (side 0) or upper bound."""
+
+    coord: str
+    side: int
+    value: sympy.Expr
+
+
+@dataclass(frozen=True)
 class Equation:
     """One equation ``lhs = rhs``; ``residual`` is ``lhs - rhs`` with `let` names expanded.
 
@@ -40,6 +70,8 @@ class Equation:
     residual: sympy.Expr
     text: str  # the equation as written, for headers and messages
     span: Span
+    where: tuple[Face, ...] = ()  # the faces it holds on (their union); () inside the box
+    periodic: str | None = None  # the coordinate of its periodic(...) terms, if any
 
 
 @dataclass(frozen=True)
@@ -77,6 +109,7 @@ class System:
     groups: tuple[EquationGroup, ...] = field(repr=False, default=())
     # Complex fields as declared (``h``); ``fields`` holds their parts ``h_re``, ``h_im``.
     complex_fields: tuple[str, ...] = ()
+    domain: Domain | None = None  # the box the equations hold in, if the file gives one
     # `functions`: known functions of the coordinates, passed per call as callables and
     # evaluated at the model's (shifted) coordinates; applied functions like the fields.
     functions: tuple[str, ...] = ()

@@ -1,9 +1,10 @@
-"""The equations of a System as LaTeX (``pdecomp show --latex``, notebooks).
+r"""The equations of a System as LaTeX (``pdecomp show --latex``, notebooks).
 
 Input: a System. Output: one ``name: lhs = rhs`` line per equation, printed by SymPy's
 LaTeX printer, fields shown without their arguments (``u`` rather than ``u(x, t)``); an
 ``aligned`` block with the declarations (what notebooks display) and a standalone
-document (``pdecomp show --latex --document``).
+document (``pdecomp show --latex --document``). With a domain, each equation ends with
+where it holds (``\quad \text{on } t = 0``) and the declarations list the box.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from html import escape
 import sympy
 from sympy.core.function import AppliedUndef
 
-from pdecomp.ir import Plan, System
+from pdecomp.ir import Domain, Plan, System, coord_symbol
 
 
 def _plain_fields(expr: sympy.Expr) -> sympy.Expr:
@@ -27,8 +28,38 @@ def to_latex(system: System) -> list[tuple[str, str]]:
     """(equation name, LaTeX of ``lhs = rhs``) for every equation, in file order."""
     out = []
     for eq in system.equation_info:
-        out.append((eq.name, f"{_latex(eq.lhs)} = {_latex(eq.rhs)}"))
+        out.append((eq.name, f"{_latex(eq.lhs)} = {_latex(eq.rhs)}" + _where(system, eq)))
     return out
+
+
+def domain_latex(domain: Domain) -> str:
+    r"""``(x, t) \in [-1, 1] \times [0, 1]``."""
+    return _box(domain, [i.coord for i in domain.intervals])
+
+
+def _box(domain: Domain, coords: list[str]) -> str:
+    names = ", ".join(sympy.latex(coord_symbol(c)) for c in coords)
+    sides = r" \times ".join(
+        rf"[{sympy.latex(domain.interval(c).lo)}, {sympy.latex(domain.interval(c).hi)}]"
+        for c in coords
+    )
+    return rf"({names}) \in {sides}" if len(coords) > 1 else rf"{names} \in {sides}"
+
+
+def _where(system: System, eq) -> str:
+    """Where ``eq`` holds: inside the box, on faces, or for the other coordinates."""
+    domain = system.domain
+    if domain is None:
+        return ""
+    if eq.where:
+        faces = r" \text{ and } ".join(
+            rf"{sympy.latex(coord_symbol(f.coord))} = {sympy.latex(f.value)}" for f in eq.where
+        )
+        return rf" \quad \text{{on }} {faces}"
+    coords = [c for c in system.coords if c != eq.periodic]
+    if not coords:
+        return ""
+    return rf" \quad \text{{for }} {_box(domain, coords)}"
 
 
 def _latex(expr: sympy.Expr) -> str:
@@ -74,6 +105,8 @@ def declarations(system: System) -> list[tuple[str, str]]:
         )
     if system.inputs:
         rows.append(("inputs", _names(system.inputs)))
+    if system.domain is not None:
+        rows.append(("domain", domain_latex(system.domain)))
     return rows
 
 
@@ -208,7 +241,8 @@ def written(text: str, system: System) -> str:
 
     statement = parse("eq " + text).children[0]
     named = statement.data == "equation"
-    sides = [s for s in statement.children[1 if named else 0 :] if s is not None]
+    children = statement.children[1 if named else 0 :]
+    sides = [s for s in children if s is not None and s.data != "where"]
     shaped = {n for n, v in system.lets.items() if isinstance(v, sympy.NDimArray)}
     return " = ".join(_Written(shaped).tex(s) for s in sides) + (" = 0" if len(sides) == 1 else "")
 

@@ -65,6 +65,7 @@ _KEYWORDS = {
     "equation": "eq",
     "anonymous_equation": "eq",
     "vector": "vector",
+    "domain": "domain",
 }
 
 

@@ -69,6 +69,8 @@ class CompiledPDE:
     ``.system``, ``.plan`` and ``.source`` are the pipeline's stages; ``.module`` is the
     loaded generated module. ``residuals(model, *coords, **keywords)`` returns a dict
     equation name -> residual; ``residual(name, model, *coords, **keywords)`` one of them.
+    With a domain in the file, ``sample(name, n, seed=...)`` draws the points where an
+    equation holds and ``loss(model, points, weights)`` sums the weighted mean squares.
     """
 
     def __init__(self, system: System, plan: Plan, source: str, backend: str, method: str):
@@ -109,6 +111,26 @@ class CompiledPDE:
         For a vector, tensor or complex equation, the tuple of its components' residuals.
         """
         return self.module.residual(name, model, *coords, **keywords)
+
+    def sample(self, name: str, n: int, seed: int = 0, method: str = "uniform", **options):
+        """``n`` points where equation ``name`` holds, one array per coordinate.
+
+        Needs a ``domain`` in the file; ``options``: ``dtype``, ``device``.
+        """
+        return self._domain_function("sample")(name, n, seed, method, **options)
+
+    def loss(self, model, points: dict, weights: dict | None = None, **keywords):
+        """Sum over ``points`` (name -> coordinates) of weight times mean square residual."""
+        return self._domain_function("loss")(model, points, weights, **keywords)
+
+    def _domain_function(self, name: str):
+        function = getattr(self.module, name, None)
+        if function is None:
+            raise ValueError(
+                f"system {self.system.name!r} has no domain: {name}() needs a 'domain' "
+                "statement in its file (e.g. domain x in [0, 1])"
+            )
+        return function
 
     def __reduce__(self):
         # By source: unpickling loads the generated module again (no recompilation).

@@ -104,7 +104,7 @@ def add(terms: list, spans: list[Span]):
 def multiply(factors: list, spans: list[Span], divide: list[bool]):
     """A product ``a * b / c``: scalars times at most one vector or tensor."""
     shaped = None
-    scalar = sympy.Integer(1)
+    scalars = []  # multiplied at once: a product of n factors costs O(n), not O(n^2)
     for value, span, division in zip(factors, spans, divide):
         if is_shaped(value):
             if division:
@@ -117,7 +117,8 @@ def multiply(factors: list, spans: list[Span], divide: list[bool]):
                 )
             shaped = value
         else:
-            scalar = scalar * (1 / value if division else value)
+            scalars.append(1 / value if division else value)
+    scalar = sympy.Mul(*scalars)
     if shaped is None:
         return scalar
     return componentwise(shaped, lambda c: scalar * c)

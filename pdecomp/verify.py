@@ -12,15 +12,23 @@ draws random points, and evaluates every residual three ways:
    generated engines: ``torch.autograd.grad`` on one scalar leaf per coordinate of one
    point at a time, or ``jax.grad`` of a per-point scalar function (vectorised with
    ``jax.vmap``). Only the generated module's ``EQUATIONS`` table (the per-equation
-   arithmetic and its argument names) is reused; which derivative a name such as
-   ``u_xt`` stands for is read from the name itself, not from the module's ``CHAIN`` or
-   ``DERIVATIVES`` tables, so a wrong derivative chain is caught too;
+   arithmetic and its argument names) and, for periodic equations, its ``DOMAIN``
+   bounds are reused (``u_x__hi_x`` is ``u_x`` with ``x`` at its upper bound); which
+   derivative a name such as ``u_xt`` stands for is read from the name itself, not
+   from the module's ``CHAIN`` or ``DERIVATIVES`` tables, so a wrong derivative chain is
+   caught too;
 3. with high-order central finite differences (12th-order accurate stencils, exact
    Fornberg weights) of the same network, with no automatic differentiation at all.
 
 A row agrees when ``max |method - reference| <= tol * max(1, max |reference|)``: ``tol`` is
 1e-8 against autograd (both are exact up to rounding) and grows with the derivative
 order against finite differences (whose truncation and rounding errors do).
+
+Every method is accepted (``auto`` as the method it stands for). ``fd2`` and ``fd4`` are
+approximations of order p on a uniform grid: they are evaluated on a grid and on the grid
+of twice its spacing, and a row agrees when, at the interior points both share, the
+error is at most 3 times the Richardson estimate ``|R(2h) - R(h)| / (2^p - 1)`` (a wrong
+stencil is wrong on both grids alike, so it cannot hide in the estimate).
 """
 
 from __future__ import annotations
@@ -35,7 +43,15 @@ import numpy as np
 from pdecomp import pipeline
 from pdecomp.ir import System
 
-METHODS = ("zcs", "zcs-fwd", "funcloop", "datavect")  # the methods that work on points
+# Every method: the exact ones on random points, fd2/fd4 on a uniform grid (they are
+# approximations, judged against their own estimated truncation error).
+METHODS = ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect", "fd2", "fd4", "auto")
+GRID_METHODS = {"fd2": 2, "fd4": 4}  # method -> order of accuracy p
+GRID_POINTS = 1500  # about this many grid points in all (per axis: its d-th root)
+# A finite-difference residual R(h) of order p is judged by its Richardson estimate:
+# |R(h) - exact| <= RICHARDSON_FACTOR * |R(2h) - R(h)| / (2^p - 1), at the points both
+# grids share, away from the edges (there the composed stencils are central).
+RICHARDSON_FACTOR = 3.0
 AUTOGRAD_TOL = 1e-8
 HIDDEN = 16
 FD_ACCURACY = 12  # order of accuracy of the central stencils
@@ -74,6 +90,7 @@ class Report:
     method: str
     points: int
     rows: tuple[Row, ...]
+    approximation: str = ""  # for fd2/fd4: the grid and the tolerance it is judged with
 
     @property
     def ok(self) -> bool:
@@ -81,10 +98,8 @@ class Report:
 
     def table(self) -> str:
         """The rows as a plain-text table, with a one-line verdict."""
-        head = (
-            f"verify {self.file}: backend {self.backend}, method {self.method}, "
-            f"{self.points} random points, float64"
-        )
+        where = self.approximation or f"{self.points} random points"
+        head = f"verify {self.file}: backend {self.backend}, method {self.method}, {where}, float64"
         header = (
             "equation",
             "order",
@@ -122,9 +137,14 @@ def verify(
     points: int = 8,
     seed: int = 0,
 ) -> Report:
-    """Compile ``source`` and compare its residuals with per-point autograd and FD."""
+    """Compile ``source`` and compare its residuals with per-point autograd and FD.
+
+    Every method is accepted: ``auto`` is checked as the method it stands for, the exact
+    methods on ``points`` random points, ``fd2``/``fd4`` on a uniform grid with a
+    tolerance for their truncation error (they are approximations).
+    """
     if method not in METHODS:
-        raise ValueError(f"verify needs a pointwise method; methods: {', '.join(METHODS)}")
+        raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
     if points < 1:
         raise ValueError(f"verify needs at least one point, got points={points}")
     pde = pipeline.compile(source, backend=backend, method=method)
@@ -136,39 +156,87 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     module = pde.module
     fw = _FRAMEWORKS[pde.backend]()
     rng = np.random.default_rng(seed)
-    nets = [_network(rng, len(module.COORDS)) for _ in module.FIELDS]
-    xs = rng.uniform(0.2, 0.8, size=(len(module.COORDS), points))
-    inputs = {name: rng.uniform(0.5, 1.5, size=points) for name in module.INPUTS}
-
-    coords = [fw.array(x) for x in xs]
-    model = fw.model(nets)
-    keywords = {name: fw.array(v) for name, v in inputs.items()}
-    by_method = fw.residuals(pde, model, coords, keywords)
-
+    ncoords = len(module.COORDS)
+    nets = [_network(rng, ncoords) for _ in module.FIELDS]
     derivatives = _derivatives(module)  # name -> (field position, coordinate path)
     paths = {name: path for name, (_, path) in derivatives.items()}
-    fields = {f: fw.numpy(fw.field(net, coords)) for f, net in zip(module.FIELDS, nets)}
+    order = max((len(p) for p in paths.values()), default=0)
+    accuracy = GRID_METHODS.get(pde.method)
+    if accuracy:  # a uniform grid with an odd number of points: every other is coarse
+        band = max(order, 1) * accuracy // 2
+        n = 2 * (max(round(GRID_POINTS ** (1 / ncoords)), 4 * band + 9) // 2) + 1
+        axis = np.linspace(0.2, 0.8, n)
+        grid = np.meshgrid(*[axis] * ncoords, indexing="ij")
+        shape, xs = grid[0].shape, np.stack([g.reshape(-1) for g in grid])
+        inner = np.ones(shape, dtype=bool)  # shared by both grids, away from the edges
+        for k in range(ncoords):
+            index = np.arange(n).reshape([-1 if j == k else 1 for j in range(ncoords)])
+            inner &= (index % 2 == 0) & (index >= 2 * band) & (index < n - 2 * band)
+        inner = inner.reshape(-1)
+        coarse = tuple([slice(None, None, 2)] * ncoords)
+        note = (
+            f"{pde.method} is an approximation: a {'x'.join([str(n)] * ncoords)} grid, "
+            f"h = {axis[1] - axis[0]:.3g}, judged at {int(inner.sum())} interior points "
+            f"against {RICHARDSON_FACTOR:g}x its Richardson error estimate from spacing 2h"
+        )
+    else:
+        xs = rng.uniform(0.2, 0.8, size=(ncoords, points))
+        shape, inner, note = xs.shape[1:], slice(None), ""
+    inputs = {name: rng.uniform(0.5, 1.5, size=xs.shape[1]) for name in module.INPUTS}
+
+    coords = [fw.array(x.reshape(shape)) for x in xs]
+    model = fw.model(nets)
+    keywords = {name: fw.array(v.reshape(shape)) for name, v in inputs.items()}
+    by_method = fw.residuals(pde, model, coords, keywords)
+    if accuracy:  # the same residuals on the grid of twice the spacing
+        on_coarse = fw.residuals(
+            pde,
+            model,
+            [fw.array(x.reshape(shape)[coarse]) for x in xs],
+            {name: fw.array(v.reshape(shape)[coarse]) for name, v in inputs.items()},
+        )
+        on_coarse_points = inner.reshape(shape)[coarse].reshape(-1)
+
+    flat = [fw.array(x) for x in xs]
+    fields = {f: fw.numpy(fw.field(net, flat)) for f, net in zip(module.FIELDS, nets)}
     by_autograd = {**fields, **fw.point_derivatives(nets, derivatives, xs)}
     by_fd = {**fields, **_finite_differences(fw, nets, derivatives, xs)}
+    for site, at in _faces(module, xs):  # periodic equations: values read at the faces
+        on_face = [fw.array(x) for x in at]
+        fields = {f: fw.numpy(fw.field(net, on_face)) for f, net in zip(module.FIELDS, nets)}
+        for values, found in (
+            (by_autograd, fw.point_derivatives(nets, derivatives, at)),
+            (by_fd, _finite_differences(fw, nets, derivatives, at)),
+        ):
+            values.update((f"{name}__{site}", v) for name, v in {**fields, **found}.items())
 
     rows = []
     for name, (function, args) in module.EQUATIONS.items():
-        order = max((len(paths[a]) for a in args if a in paths), default=0)
-        method_values = fw.numpy(by_method[name]).reshape(-1)
+        bases = [a.partition("__")[0] for a in args]  # u_x__lo_x: u_x at a face
+        order = max((len(paths[a]) for a in bases if a in paths), default=0)
+        method_values = fw.numpy(by_method[name]).reshape(-1)[inner]
         references = [
-            _evaluate(fw, function, args, module, xs, inputs, values)
+            _evaluate(fw, function, args, module, xs, inputs, values)[inner]
             for values in (by_autograd, by_fd)
         ]
-        fd_tol = FD_TOL[min(order, max(FD_TOL))]
+        if accuracy:
+            rough = fw.numpy(on_coarse[name]).reshape(-1)[on_coarse_points]
+            estimate = np.max(np.abs(rough - method_values), initial=0.0) / (2**accuracy - 1)
+            scale = max(1.0, np.max(np.abs(references[0]), initial=0.0))
+            tol = RICHARDSON_FACTOR * estimate / scale + 1e-12
+            tols = (tol, tol)
+        else:
+            tols = (AUTOGRAD_TOL, FD_TOL[min(order, max(FD_TOL))])
         rows.append(
             Row(
                 equation=name,
                 order=order,
-                autograd=_compare(method_values, references[0], AUTOGRAD_TOL),
-                finite_differences=_compare(method_values, references[1], fd_tol),
+                autograd=_compare(method_values, references[0], tols[0]),
+                finite_differences=_compare(method_values, references[1], tols[1]),
             )
         )
-    return Report(pde.system.file, pde.backend, pde.method, points, tuple(rows))
+    count = int(np.size(np.arange(xs.shape[1])[inner]))
+    return Report(pde.system.file, pde.backend, pde.method, count, tuple(rows), note)
 
 
 # ---- the network, the references, the comparison -------------------------------------
@@ -195,6 +263,7 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     result = {}
     for _, args in module.EQUATIONS.values():
         for name in args:
+            name = name.partition("__")[0]  # a value read at a face: u_x__lo_x is u_x
             # the field is the longest one the name starts with (h_re_x: h_re, x)
             field = max((f for f in fields if name.startswith(f + "_")), key=len, default=None)
             if field is None:
@@ -206,6 +275,18 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
                 parts = suffix.split("_")
             path = sorted(coords.index(c) for c in parts)
             result[name] = (fields.index(field), tuple(path))
+    return result
+
+
+def _faces(module, xs):
+    """[(site, points)]: the faces periodic equations read (``lo_x``: x at its lower bound)."""
+    sites = sorted({a.partition("__")[2] for _, args in module.EQUATIONS.values() for a in args})
+    result = []
+    for site in filter(None, sites):
+        side, _, coord = site.partition("_")
+        at = xs.copy()
+        at[module.COORDS.index(coord)] = float(module.DOMAIN[coord][0 if side == "lo" else 1])
+        result.append((site, at))
     return result
 
 
@@ -364,7 +445,12 @@ class _Jax:
         return np.asarray(value)
 
     def residuals(self, pde, model, coords, keywords):
-        """Under jax.jit (the generated module is pure; eager nested grads are slow)."""
+        """Under jax.jit (the generated module is pure; eager nested grads are slow).
+
+        Finite differences read the spacing from the grids' values: they are closed over.
+        """
+        if pde.method in GRID_METHODS:
+            return self.jax.jit(lambda: pde.residuals(model, *coords, **keywords))()
         return self.jax.jit(lambda *c: pde.residuals(model, *c, **keywords))(*coords)
 
     def field(self, net, coords):

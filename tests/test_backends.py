@@ -15,7 +15,7 @@ import pdecomp
 
 x, y, t, a = sympy.symbols("x y t a", real=True)
 
-# (pde text, field formulas in x, y, t) — every derivative form and order of DSL.md §3.
+# (pde text, field formulas in x, y, t) — every derivative form and order of the language.
 CASES = {
     "first-order": (
         "coords x, t\nfields u\neq e: dt(u) + dx(u)",

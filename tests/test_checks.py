@@ -1,4 +1,5 @@
-"""Every error of DSL.md §4: message, line and column (the offending token's start)."""
+"""Every error a `.pde` file can have (docs/language.md, Errors): message, line and column
+(the offending token's start)."""
 
 from __future__ import annotations
 

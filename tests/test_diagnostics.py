@@ -1,5 +1,5 @@
 """The diagnostics catalogue: every error a `.pde` file can produce, with its exact message,
-line, column and caret (DSL.md §4), the closest-name suggestions, the CLI's rendering, and
+line, column and caret (docs/language.md), the closest-name suggestions, the CLI's rendering, and
 that docs/errors.md shows real, current compiler output for each of them."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ CATALOGUE = [
         21,
         (
             "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', '[', "
-            "']', '^' or '**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', "
-            "'time', 'vector'"
+            "']', '^' or '**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', "
+            "'params', 'pde', 'time', 'vector'"
         ),
     ),
     (
@@ -40,8 +40,8 @@ CATALOGUE = [
         18,
         (
             "unexpected subscript derivative 'u_xx'; expected one of '*', '+', '-', '/', '[', "
-            "'^' or '**', 'coords', 'eq', 'fields', 'inputs', 'let', 'params', 'pde', 'time', "
-            "'vector', end of file"
+            "'^' or '**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', 'params', "
+            "'pde', 'time', 'vector', end of file"
         ),
     ),
     (

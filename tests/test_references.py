@@ -340,3 +340,22 @@ def test_stokes_unit_lid_primary_vortex():
     assert abs(y_c - 0.764) < 0.005
     # Velocity magnitudes stay bounded by the lid speed away from the corners.
     assert np.max(np.abs(u)) <= 1.0 + 1e-12
+
+
+def test_allen_cahn_reference():
+    """k = 0 is the heat equation (exact); with the reaction, refining space and time agree."""
+    from examples.references.allen_cahn import solve_allen_cahn
+
+    x = np.linspace(-1, 1, 32, endpoint=False)
+    t = np.linspace(0, 1, 5)
+    heat = solve_allen_cahn(lambda z: np.sin(np.pi * z), x, t, 0.01, 0.0)
+    exact = np.exp(-0.01 * np.pi**2 * t)[:, None] * np.sin(np.pi * x)
+    assert np.abs(heat - exact).max() < 1e-12
+
+    def u0(z):
+        return 0.5 * np.sin(np.pi * z) - 0.4 * np.cos(2 * np.pi * z)
+
+    coarse = solve_allen_cahn(u0, x, t, 0.01, 5.0, nx_internal=128, dt=2e-3)
+    fine = solve_allen_cahn(u0, x, t, 0.01, 5.0, nx_internal=256, dt=1e-3)
+    assert np.abs(coarse - fine).max() < 1e-5  # spectral in space, fourth order in time
+    assert np.abs(fine).max() <= 1.0  # the maximum principle: |u| stays below 1

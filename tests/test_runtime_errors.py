@@ -1,4 +1,4 @@
-"""Calling a compiled residual badly (DSL.md §6): each mistake is a TypeError or ValueError
+"""Calling a compiled residual badly (docs/language.md): each mistake is a TypeError or ValueError
 whose message names the problem, on both backends, raised before any derivative is taken.
 A field that does not depend on a coordinate is not a mistake: its derivatives there are
 zeros of its shape, for every method."""

@@ -54,8 +54,15 @@ MINIMAL = "coords xq\nfields uq\neq aq: uq = 1\n"  # no derivatives, params or i
 REFERENCE_USER = {"referenceq", "xq", "tq", "uq", "vq", "nuq", "kq", "fq", "gq"}
 REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq"}
 EVALUATORS = {"eval", "exec", "compile", "__import__", "open", "input", "breakpoint"}
-LANGUAGE = {*checks.FUNCTIONS, *checks.OPERATORS, *checks.CONSTANTS}  # words of equation text
-TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "EQUATIONS")
+# Words of equation text: functions, operators, constants, vector and complex operators.
+LANGUAGE = {
+    *checks.FUNCTIONS,
+    *checks.OPERATORS,
+    *checks.CONSTANTS,
+    *checks.VECTOR_NAMES,
+    *checks.COMPLEX_FUNCTIONS,
+}
+TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
 MODULES = {"torch": "torch", "jnp": "jax.numpy", "math": "math"}  # what equations may call
 _TEMPORARY = re.compile(r"_s\d+")  # sympy.cse temporaries
 
@@ -128,6 +135,7 @@ def assert_safe_module(pde) -> None:
         _assert_equation(function, equation.args)
     user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
     user |= set(system.lets) | set(system.equations) | {system.name} | set(plan.derivatives)
+    user |= {g.name for g in system.groups} | set(system.complex_fields)
     # The file's name is written in the header: its letters, digits and "._ +-<>" may
     # appear there, and "?" standing for any other character.
     plain = _words(re.sub(r"[^A-Za-z0-9._ +<>-]", "?", Path(system.file).name)) | {"?"}
@@ -148,6 +156,7 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         "INPUTS": system.inputs,
         "CHAIN": {n.suffix: (parents.get(n.parent, ""), n.coord) for n in plan.chain},
         "DERIVATIVES": plan.derivatives,
+        "GROUPS": {g.name: g.components for g in system.groups},
     }
     found = {t.targets[0].id: t.value for t in tables}
     assert sorted(found) == sorted(TABLES), sorted(found)

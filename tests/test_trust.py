@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -16,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Framework
 
 import pdecomp
-from pdecomp import PDEError
+from pdecomp import PDEError, checks
 from pdecomp.cli import main
 
 # -- equation names: their own namespace ---------------------------------------------
@@ -427,8 +429,8 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
 
 
 def test_a_product_of_many_fields_is_refused_before_it_is_differentiated():
-    names = [f"v{i}" for i in range(500)]
-    text = f"coords x\nfields {', '.join(names)}\neq big: dx({'*'.join(names)}) = 0\n"
+    names = [f"v{i}" for i in range(1000)]
+    text = f"coords x\nfields {', '.join(names)}\neq big: dxx({'*'.join(names)}) = 0\n"
     with pytest.raises(PDEError, match="too large to differentiate") as e:
         pdecomp.loads(text, "p.pde")
     assert (e.value.line, e.value.column) == (3, 9)  # at dx
@@ -500,3 +502,279 @@ def test_repeated_constants_are_not_hoisted_as_floats(backend):
     x = _array(backend, [0.1, 0.7])
     res = _np(pde.residual("e", lambda x, t: x**2 + t, x, x))
     np.testing.assert_allclose(res, 1 - 2 * np.pi**2 - np.log(np.pi**2), rtol=1e-14)
+
+
+# -- shapes: every residual has the fields' shape --------------------------------------
+
+SHAPES = (
+    "coords x, t\nfields u\nparams nu = 0.5\ninputs f\n"
+    "eq e: u_t + u*u_x - nu*u_xx + sin(pi*x) = f\n"
+)
+
+
+def _sin_t(fw):
+    """u = sin(x) * t and its residual for SHAPES (the independent reference)."""
+    sin = torch_sin if fw.name == "torch" else jnp_sin
+
+    def reference(x, t, f, nu=0.5):
+        x, t = np.asarray(x), np.asarray(t)
+        u, u_x, u_xx, u_t = np.sin(x) * t, np.cos(x) * t, -np.sin(x) * t, np.sin(x)
+        return u_t + u * u_x - nu * u_xx + np.sin(np.pi * x) - f
+
+    return sin, reference
+
+
+def _torch_stack(values):
+    import torch
+
+    return torch.stack(values, 0)
+
+
+def _jnp_stack(values):
+    import jax.numpy as jnp
+
+    return jnp.stack(values, 0)
+
+
+def torch_sin(v):
+    import torch
+
+    return torch.sin(v)
+
+
+def jnp_sin(v):
+    import jax.numpy as jnp
+
+    return jnp.sin(v)
+
+
+def test_single_field_with_a_size_one_axis_is_that_field(backend_method):
+    backend, method = backend_method
+    fw = Framework(backend)
+    sin, reference = _sin_t(fw)
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), backend, method)
+    xs, ts = np.linspace(0.1, 0.9, 6), np.linspace(0.2, 1.0, 6)
+    x, t, f = fw.array(xs), fw.array(ts), fw.array(np.full(6, 0.25))
+    # A PINN: nn.Linear(..., 1) returns (N, 1); the residual is (N,), as for a (N,) output.
+    column = pde.residual("e", lambda x, t: (sin(x) * t)[..., None], x, t, f=f)
+    assert tuple(column.shape) == (6,)
+    np.testing.assert_allclose(fw.numpy(column), reference(xs, ts, 0.25), rtol=1e-12)
+    # Coordinates in columns (N, 1), as DeepXDE passes them: the (N, 1) output is the field.
+    cols = pde.residual("e", lambda x, t: sin(x) * t, x[:, None], t[:, None], f=f[:, None])
+    assert tuple(cols.shape) == (6, 1)
+    np.testing.assert_allclose(fw.numpy(cols)[:, 0], reference(xs, ts, 0.25), rtol=1e-12)
+
+
+def test_a_term_that_would_widen_the_residual_is_an_error(fw):
+    sin, _ = _sin_t(fw)
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), fw.name)
+    x, t = fw.array(np.linspace(0.1, 0.9, 6)), fw.array(np.linspace(0.2, 1.0, 6))
+    model = lambda x, t: sin(x) * t  # noqa: E731
+    with pytest.raises(ValueError, match=r"input 'f' has shape \(6, 1\).*fields' shape \(6,\)"):
+        pde.residual("e", model, x, t, f=fw.array(np.ones((6, 1))))
+    with pytest.raises(ValueError, match=r"input 'f' has shape \(7,\).*\(6,\)"):
+        pde.residual("e", model, x, t, f=fw.array(np.ones(7)))
+    with pytest.raises(
+        ValueError, match=r"param 'nu' has shape \(6, 1\).*make the residual \(6, 6\)"
+    ):
+        pde.residual("e", model, x, t, f=0.0, nu=fw.array(np.ones((6, 1))))
+    # Fields (N, 1) kept as they are (field_axis=None) against a coordinate (N,).
+    with pytest.raises(ValueError, match=r"coordinate 'x' has shape \(6,\).*\(6, 1\)"):
+        pde.residual("e", lambda x, t: (sin(x) * t)[:, None], x, t, f=0.0, field_axis=None)
+
+
+def test_coordinates_of_different_shapes(fw):
+    sin, reference = _sin_t(fw)
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), fw.name)
+    x, t = fw.array(np.linspace(0.1, 0.9, 6)), fw.array(np.linspace(0.2, 1.0, 4))
+    with pytest.raises(ValueError, match=r"coordinate 't' has shape \(4,\)"):
+        pde.residual("e", lambda x, t: sin(x) * t[:1], x, t, f=0.0)
+    # The model's output says otherwise: x (6, 1) and t (1, 4) make a (6, 4) grid.
+    grid = pde.residual("e", lambda x, t: sin(x) * t, x[:, None], t[None, :], f=0.0)
+    assert tuple(grid.shape) == (6, 4)
+    expected = reference(np.linspace(0.1, 0.9, 6)[:, None], np.linspace(0.2, 1.0, 4)[None], 0.0)
+    np.testing.assert_allclose(fw.numpy(grid), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_deeponet_and_grid_layouts_keep_the_fields_shape(backend):
+    fw = Framework(backend)
+    sin, reference = _sin_t(fw)
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), backend)
+    # DeepONet: trunk points (N,), M functions (here u = a_m sin(x) t), output (M, N, 1).
+    xs, ts, a = np.linspace(0.1, 0.9, 5), np.linspace(0.2, 1.0, 5), np.array([1.0, 2.0, 3.0])
+    rows = fw.array(a[:, None])
+    out = pde.residual(
+        "e", lambda x, t: (rows * sin(x) * t)[..., None], fw.array(xs), fw.array(ts), f=0.0
+    )
+    assert tuple(out.shape) == (3, 5)
+    x, t = xs[None], ts[None]
+    expected = (
+        a[:, None] * np.sin(x)
+        + a[:, None] ** 2 * np.sin(x) * np.cos(x) * t**2
+        + 0.5 * a[:, None] * np.sin(x) * t
+        + np.sin(np.pi * x)
+    )
+    np.testing.assert_allclose(fw.numpy(out), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"input 'f' has shape \(3,\)"):  # (M,) is not (N,)
+        pde.residual("e", lambda x, t: rows * sin(x) * t, fw.array(xs), fw.array(ts), f=fw.array(a))
+    # A grid surrogate: coordinate grids (H, W), a batch of B outputs (B, H, W, 1).
+    X, T = np.meshgrid(np.linspace(0.1, 0.9, 4), np.linspace(0.2, 1.0, 3), indexing="ij")
+    batch = fw.array(np.array([1.0, -1.0])[:, None, None])
+    out = pde.residual(
+        "e", lambda x, t: (batch * 0 + sin(x) * t)[..., None], fw.array(X), fw.array(T), f=0.0
+    )
+    assert tuple(out.shape) == (2, 4, 3)
+    np.testing.assert_allclose(fw.numpy(out), np.broadcast_to(reference(X, T, 0.0), (2, 4, 3)))
+
+
+def test_a_constant_residual_is_an_array_of_the_fields_shape(backend_method):
+    backend, method = backend_method
+    fw = Framework(backend)
+    system = pdecomp.loads("coords x\nfields u\neq c: dx(sign(u)) = 1\neq d: dx(2*sign(u)) = 2\n")
+    pde = pdecomp.compile(system, backend, method)
+    res = pde.residuals(lambda x: x * x + 1, fw.array(np.linspace(0.1, 0.9, 4)))
+    for name, value in (("c", -1.0), ("d", -2.0)):
+        assert (
+            hasattr(res[name], "shape")
+            and not isinstance(res[name], float | int)
+            and tuple(res[name].shape) == (4,)
+        ), type(res[name])
+        np.testing.assert_array_equal(fw.numpy(res[name]), value)
+
+
+# -- no_grad, empty points, field_axis, frameworks, sign ---------------------------------
+
+
+@pytest.mark.parametrize("method", ["zcs", "zcs-fwd", "funcloop", "datavect"])
+def test_torch_no_grad_and_inference_mode_give_the_derivatives(method):
+    import torch
+
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), "torch", method)
+    xs, ts = np.linspace(0.1, 0.9, 6), np.linspace(0.2, 1.0, 6)
+    expected = _sin_t(Framework("torch"))[1](xs, ts, 0.25)
+    net = torch.nn.Linear(1, 1).double()  # a model with parameters: the graph must not leak
+    with torch.no_grad():
+        net.weight.fill_(1.0), net.bias.fill_(0.0)
+
+    def model(x, t):
+        return net(torch.sin(x)[:, None])[:, 0] * t
+
+    for mode in (torch.no_grad, torch.inference_mode):
+        with mode():
+            x, t = torch.tensor(xs), torch.tensor(ts)
+            r = pde.residual("e", model, x, t, f=0.25)
+        assert not r.requires_grad, mode
+        np.testing.assert_allclose(r.numpy(), expected, rtol=1e-12, err_msg=str(mode))
+    r = pde.residual("e", model, torch.tensor(xs), torch.tensor(ts), f=0.25)
+    assert r.requires_grad  # outside: differentiable w.r.t. the model's parameters
+
+
+def test_empty_point_sets(backend_method):
+    backend, method = backend_method
+    fw = Framework(backend)
+    sin, _ = _sin_t(fw)
+    pde = pdecomp.compile(pdecomp.loads(SHAPES), backend, method)
+    empty = fw.array(np.zeros(0))
+    res = pde.residuals(lambda x, t: sin(x) * t, empty, empty, f=0.0)
+    assert tuple(res["e"].shape) == (0,)
+
+
+def test_every_field_axis_value(fw):
+    system = pdecomp.loads("coords x\nfields u, v\neq e: u_x - v = 0\n")
+    pde = pdecomp.compile(system, fw.name)
+    x = fw.array(np.linspace(0.1, 0.9, 3))
+    stack = _torch_stack if fw.name == "torch" else _jnp_stack
+    stacked = lambda x: stack([x * x, 2 * x])  # noqa: E731 - fields on axis 0
+    np.testing.assert_allclose(fw.numpy(pde.residual("e", stacked, x, field_axis=0)), 0, atol=1e-14)
+    np.testing.assert_allclose(
+        fw.numpy(pde.residual("e", stacked, x, field_axis=-2)), 0, atol=1e-14
+    )
+    for axis, error, message in (
+        (5, ValueError, r"field_axis=5 is out of range for the model's output of shape \(2, 3\)"),
+        (-3, ValueError, "field_axis=-3 is out of range"),
+        (1, ValueError, "expected size 2 on field_axis=1"),
+        ("0", TypeError, "field_axis must be an int or None, got '0'"),
+        (0.0, TypeError, "field_axis must be an int or None"),
+        (None, ValueError, "field_axis=None and 2 fields"),
+    ):
+        with pytest.raises(error, match=message):
+            pde.residual("e", stacked, x, field_axis=axis)
+
+
+def test_the_other_frameworks_arrays_are_named():
+    import jax.numpy as jnp
+    import torch
+
+    system = pdecomp.loads(SHAPES)
+    jx = pdecomp.compile(system, "jax")
+    with pytest.raises(TypeError, match="coordinate 'x' must be an array, got a torch.Tensor"):
+        jx.residuals(lambda x, t: x, torch.ones(3), torch.ones(3), f=0.0)
+    with pytest.raises(TypeError, match="'f' must be a number or an array, got a torch.Tensor"):
+        jx.residuals(lambda x, t: x, jnp.ones(3), jnp.ones(3), f=torch.ones(3))
+    tx = pdecomp.compile(system, "torch")
+    with pytest.raises(TypeError, match="coordinate 'x' must be a torch.Tensor, got a JAX array"):
+        tx.residuals(lambda x, t: x, jnp.ones(3), jnp.ones(3), f=0.0)
+    with pytest.raises(TypeError, match="'nu' must be a number or a torch.Tensor, got a JAX"):
+        tx.residuals(lambda x, t: x, torch.ones(3), torch.ones(3), f=0.0, nu=jnp.ones(3))
+
+
+def test_sign_of_nan_is_nan_on_both_backends(fw):
+    pde = pdecomp.compile(pdecomp.loads("coords x\nfields u\neq e: sign(u) = 0\n"), fw.name)
+    values = fw.numpy(pde.residual("e", lambda x: x, fw.array([np.nan, -2.0, 0.0, 3.0, np.inf])))
+    np.testing.assert_array_equal(values, [np.nan, -1.0, 0.0, 1.0, 1.0])
+
+
+def test_zcs_taylor_basis_limit_is_located_in_the_file():
+    text = (
+        "coords a, b, c, w, e\nfields u\neq lo: u_a = 0\n"
+        "eq hi: d(u, a, 2, b, 2, c, 2, w, 2, e) = 0\n"
+    )
+    with pytest.raises(PDEError, match="zcs-taylor: order 9") as e:
+        pdecomp.compile(pdecomp.loads(text, "t.pde"), "jax", "zcs-taylor")
+    assert (e.value.file, e.value.line, e.value.column) == ("t.pde", 4, 4)
+
+
+# -- self-contained docs ---------------------------------------------------------------
+
+# What a user's copy of the project must not speak of: a contract file users do not
+# have, the people who wrote it, their issue tracker, or a machine's paths.
+OUTSIDE = re.compile(
+    r"DSL\.md|DSL §|\bthe team\b|\bteam's\b|\bissues? ?#?\d+|\bthe issue\b|\btargets? of\b"
+    r"|\(issue|/work/|/home/\w|/root/|/tmp/\w",
+    re.IGNORECASE,
+)
+DOC_FILES = [
+    "README.md",
+    "benchmarks/README.md",
+    *[f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")],
+    *[f"benchmarks/results/{p.name}" for p in (ROOT / "benchmarks" / "results").glob("*.md")],
+]
+SOURCE_FOLDERS = ("pdecomp", "backends", "grammar", "examples", "benchmarks", "tests", "tools")
+
+
+def test_docs_and_sources_speak_of_the_project_alone():
+    texts = {name: (ROOT / name).read_text(encoding="utf-8") for name in DOC_FILES}
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".pde", ".lark", ".md") and "golden" not in path.parts:
+                if path.name != "test_trust.py":  # this test spells the patterns out
+                    texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
+    found = [
+        f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()}"
+        for name, text in texts.items()
+        for m in OUTSIDE.finditer(text)
+    ]
+    assert found == []
+
+
+def test_the_language_reference_is_complete():
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    for heading in ("## A file", "## Expressions", "## Derivatives", "## Errors and warnings"):
+        assert heading in text
+    for heading in ("## Compiling", "## Calling a compiled residual", "### Shapes"):
+        assert heading in text
+    for word in ("coords", "time", "fields", "params", "inputs", "let", "eq", "lap"):
+        assert f"`{word}" in text, word
+    for function in checks.FUNCTIONS:
+        assert function in text, function

@@ -122,9 +122,9 @@ def test_verify_catches_a_chain_that_differentiates_in_the_wrong_coordinate(
     assert {row.equation: row.ok for row in report.rows}["c"]
 
 
-def test_verify_needs_a_pointwise_method(pde_file):
-    with pytest.raises(ValueError, match="pointwise method"):
-        verify.verify(pde_file, method="fd2")
+def test_verify_refuses_an_unknown_method(pde_file):
+    with pytest.raises(ValueError, match="unknown method 'fd3'"):
+        verify.verify(pde_file, method="fd3")
 
 
 # ---- the references themselves --------------------------------------------------------
@@ -175,3 +175,42 @@ def test_verify_decodes_long_coordinate_names(tmp_path):
     path.write_text("coords xa, tb\nfields u\neq e: d(u, xa, 2, tb) + u_xa = u\n")
     report = verify.verify(path, backend="torch", points=4)
     assert report.ok and report.rows[0].order == 3
+
+
+# ---- every method: auto, zcs-taylor, and the finite-difference approximations ----------
+
+
+def test_verify_accepts_auto_and_zcs_taylor(pde_file, capsys):
+    report = verify.verify(pde_file, backend="jax", method="auto", points=4)
+    assert report.ok and report.method == pipeline.auto_method("jax", 2)
+    report = verify.verify(pde_file, backend="jax", method="zcs-taylor", points=4)
+    assert report.ok and report.method == "zcs-taylor"
+    assert all(row.autograd.max_rel < 1e-12 for row in report.rows)
+    assert main(["verify", str(pde_file), "--method", "auto", "--points", "3"]) == 0
+    assert "method zcs, 3 random points" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("backend, method", [("torch", "fd2"), ("jax", "fd4")])
+def test_verify_finite_differences_as_approximations(
+    pde_file, backend, method, capsys, monkeypatch
+):
+    monkeypatch.setattr(verify, "GRID_POINTS", 400)  # a 21 x 21 grid: quick
+    report = verify.verify(pde_file, backend=backend, method=method)
+    assert report.ok, report.table()
+    assert f"{method} is an approximation" in report.table().splitlines()[0]
+    p = int(method[-1])
+    rows = {row.equation: row for row in report.rows}
+    assert 1e-12 < rows["a"].autograd.max_rel < 10 * (0.6 / 20) ** p  # of the order h^p
+    assert rows["c"].autograd.max_rel < 1e-14  # no derivative: exact
+    assert main(["verify", str(pde_file), "--backend", backend, "--method", method]) == 0
+    capsys.readouterr()
+
+
+def test_verify_catches_a_wrong_stencil(pde_file, monkeypatch):
+    monkeypatch.setattr(verify, "GRID_POINTS", 400)
+    pde = pipeline.compile(pde_file, backend="torch", method="fd2")
+    central, edge = pde.module.FD_STENCILS[2]
+    pde.module.FD_STENCILS[2] = (tuple(1.01 * w for w in central), edge)  # 1% too large
+    report = verify.verify_compiled(pde)
+    assert not report.ok
+    assert {r.equation for r in report.rows if not r.ok} == {"a", "b"}

@@ -37,6 +37,16 @@ def source(name: str) -> str:
     return body.strip("\n")
 
 
+def replace_function(text: str, name: str, new: str) -> str:
+    """``text`` (spliced source) with its top-level function ``name`` replaced by ``new``."""
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            lines = text.split("\n")
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            return "\n".join([*lines[:start], new.strip("\n"), *lines[node.end_lineno :]])
+    raise ValueError(f"no top-level function {name!r} to replace")
+
+
 def imports(name: str) -> set[str]:
     """The framework import lines of engine module ``name`` (not ``pdecomp``, not future)."""
     lines = set()

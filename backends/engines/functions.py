@@ -6,7 +6,7 @@ function's value at the coordinates it is given, as one ``_Outputs`` tuple in ``
 order, which ``_fields`` passes through. So every engine calls and differentiates the
 functions exactly as the fields, at the same (shifted) coordinates. Reads ``COORDS``,
 ``FUNCTIONS``, ``DERIVATIVES``, ``EQUATIONS`` and the runtime's ``_to_value``,
-``_is_array``, ``_broadcast``, ``ARRAY``.
+``_is_array``, ``_broadcast_function``, ``ARRAY``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ FUNCTIONS: tuple = ()
 DERIVATIVES: dict = {}
 EQUATIONS: dict = {}
 ARRAY = "array"
-_to_value = _is_array = _broadcast = None
+_to_value = _is_array = _broadcast_function = None
 
 
 # ---- generated modules copy everything below this line ----
@@ -70,7 +70,7 @@ def _with_functions(model, given, field_axis):
                     raise TypeError(
                         f"function {name!r} returned a {type(value).__name__}, not a {ARRAY}"
                     )
-            extra.append(_broadcast(name, value, fields[0]))
+            extra.append(_broadcast_function(name, value, fields[0]))
         return _Outputs((*fields, *extra))
 
     return wrapped

@@ -10,7 +10,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from pdecomp.backends.engines.api import _fields, _links
+from pdecomp.backends.engines.api import _check_repeatable, _fields, _links
 from pdecomp.backends.engines.jax_leaf import _grad_of_sum
 
 OUTPUTS: tuple = ()  # placeholders: the generated module's tables
@@ -27,6 +27,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     the sum w.r.t. a repeated coordinate.
     """
     shape = jax.eval_shape(lambda *xs: _fields(model(*xs), field_axis)[0], *coords).shape
+    _check_repeatable(coords, tuple(shape))
     leaves = tuple(jnp.broadcast_to(c, shape) for c in coords)
     fields = _fields(model(*leaves), field_axis)
     values = dict(zip(OUTPUTS, fields))

@@ -40,6 +40,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
                 f"funcloop needs the output's trailing dimensions to be the points' shape "
                 f"{tuple(points)}; field {field!r} has shape {tuple(shape)}"
             )
+        if fields[f].size == 0:  # no points: every derivative is an empty field
+            values.update((name, jnp.zeros_like(fields[f])) for name in mine)
+            continue
         rows = {name: [] for name in mine}
         count = 1
         for n in shape[: len(shape) - len(points)]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from pdecomp.backends.engines.api import _fields, _links
+from pdecomp.backends.engines.api import _check_repeatable, _fields, _links
 from pdecomp.backends.engines.torch_runtime import _grad, _keep
 
 OUTPUTS: tuple = ()  # placeholders: the generated module's tables
@@ -27,6 +27,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     """
     with torch.no_grad():
         shape = _fields(model(*coords), field_axis)[0].shape
+    _check_repeatable(coords, tuple(shape))
     leaves = [c.detach().expand(shape).clone().requires_grad_() for c in coords]
     fields = _fields(model(*leaves), field_axis)
     values = dict(zip(OUTPUTS, fields))

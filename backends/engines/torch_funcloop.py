@@ -39,6 +39,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
                 f"funcloop needs the output's trailing dimensions to be the points' shape "
                 f"{tuple(points)}; field {field!r} has shape {tuple(u.shape)}"
             )
+        if u.numel() == 0:  # no points: every derivative is an empty field
+            values.update((name, torch.zeros_like(u)) for name in mine)
+            continue
         rows = {name: [] for name in mine}
         for row in u.reshape(-1, *points).unbind(0):
             d = {"": row}

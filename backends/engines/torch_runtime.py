@@ -25,7 +25,7 @@ def _check_coords(coords):
         )
     for name, c in zip(COORDS, coords):
         if not isinstance(c, torch.Tensor):
-            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {type(c).__name__}")
+            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {_kind(c)}")
         if not c.is_floating_point():
             raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
         if c.dtype != coords[0].dtype or c.device != coords[0].device:
@@ -36,8 +36,18 @@ def _check_coords(coords):
     return coords
 
 
+def _kind(value):
+    """How a value is named in messages: another framework's array says which."""
+    kind = type(value).__module__.split(".")[0]
+    if kind in ("jax", "jaxlib"):
+        return f"a JAX array ({type(value).__name__}): this module is compiled for torch"
+    return type(value).__name__
+
+
 def _to_value(name, value, like):
     """A param or input as a tensor of the coordinates' dtype and device."""
+    if type(value).__module__.split(".")[0] in ("jax", "jaxlib"):
+        raise TypeError(f"{name!r} must be a number or a torch.Tensor, got {_kind(value)}")
     if isinstance(value, torch.Tensor):
         if value.device != like.device:
             raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
@@ -50,7 +60,7 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
 
 
-def _broadcast(name, value, like):
+def _broadcast_function(name, value, like):
     """A function's value (tensor or number) broadcast to the fields' shape ``like``."""
     if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
         value = _to_value(name, value, like)
@@ -61,6 +71,30 @@ def _broadcast(name, value, like):
             f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
             f"fields' shape {tuple(like.shape)}"
         ) from None
+
+
+def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
+    """The engine's fields and derivatives, with autograd on whatever the caller's mode.
+
+    Under torch.no_grad() or torch.inference_mode() (a validation loop) autograd is
+    switched back on inside, so derivatives are right, and every value comes back
+    detached: the caller asked for no graph.
+    """
+    if torch.is_grad_enabled() and not torch.is_inference_mode_enabled():
+        return engine(model, coords, wanted, create_graph, field_axis)
+    with torch.inference_mode(False), torch.enable_grad():
+        coords = tuple(c.clone() if c.is_inference() else c for c in coords)
+        values = engine(model, coords, wanted, False, field_axis)
+        return {name: value.detach() for name, value in values.items()}
+
+
+def _fill(value, like):
+    """``value`` (a number, or a tensor of fewer axes) broadcast to the shape of ``like``."""
+    return torch.zeros_like(like) + value
+
+
+def _squeeze(out, axis):
+    return out.squeeze(axis)
 
 
 def _is_array(value):

@@ -126,7 +126,13 @@ def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values
 
 
 def _evaluate(names, model, coords, create_graph, field_axis, values):
+    if field_axis is not None and (not isinstance(field_axis, int) or field_axis is True):
+        raise TypeError(f"field_axis must be an int or None, got {field_axis!r}")
     coords = _check_coords(coords)
+    if len(FIELDS) == 1 and field_axis is not None and field_axis < 0:
+        points = _broadcast_all([tuple(c.shape) for c in coords])
+        if points and len(points) >= -field_axis and points[field_axis] == 1:
+            field_axis = None  # coordinates in columns, (N, 1): the output is the field
     env = dict(zip(COORDS, coords))
     env.update(_keywords(names, values, coords[0]))
     wanted = []
@@ -134,8 +140,69 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
         wanted += [a for a in EQUATIONS[name][1] if a in DERIVATIVES and a not in wanted]
     if FUNCTIONS:
         model = _with_functions(model, _functions(names, values, coords[0]), field_axis)
-    env.update(_derivatives(model, coords, wanted, create_graph, field_axis))
-    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+    env.update(_differentiate(_derivatives, model, coords, wanted, create_graph, field_axis))
+    shape = tuple(env[FIELDS[0]].shape)
+    _check_shapes(names, env, shape)
+    result = {}
+    for name in names:
+        value = EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1]))
+        if not _is_array(value) or tuple(value.shape) != shape:
+            value = _fill(value, env[FIELDS[0]])  # a constant, or a term of fewer axes
+        result[name] = value
+    return result
+
+
+def _check_shapes(names, env, shape):
+    """Every coordinate, and every param and input read, fits in the fields' shape.
+
+    The one rule: a residual has exactly the shape of the field values. A term that
+    would broadcast it beyond (fields (N, 1) from a model given coordinates (N,) make
+    (N, N) with a term in x) is an error naming the term, never a larger residual.
+    """
+    read = [a for name in names for a in EQUATIONS[name][1] if a in PARAMS or a in INPUTS]
+    for arg in (*COORDS, *dict.fromkeys(read)):
+        got = tuple(getattr(env[arg], "shape", ()))
+        wider = _broadcast(got, shape)
+        if wider != shape:
+            kind = "coordinate" if arg in COORDS else "param" if arg in PARAMS else "input"
+            would = f" (a term in it would make the residual {wider})" if wider else ""
+            raise ValueError(
+                f"{kind} {arg!r} has shape {got}, which does not broadcast to the fields' "
+                f"shape {shape}{would}; every residual has the fields' shape: give {arg!r} "
+                "a shape that broadcasts to it"
+            )
+
+
+def _check_repeatable(coords, shape):
+    """DataVect repeats every coordinate to the output's shape: each must broadcast to it."""
+    for name, c in zip(COORDS, coords):
+        if _broadcast(tuple(c.shape), shape) != shape:
+            raise ValueError(
+                f"datavect repeats the coordinates to the output's shape {shape}; coordinate "
+                f"{name!r} has shape {tuple(c.shape)}, which does not broadcast to it"
+            )
+
+
+def _broadcast_all(shapes):
+    """The broadcast of several shapes, or None."""
+    out = ()
+    for shape in shapes:
+        out = _broadcast(out, shape)
+        if out is None:
+            return None
+    return out
+
+
+def _broadcast(a, b):
+    """The broadcast of two shapes, or None where they do not broadcast."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and 1 not in (m, n):
+            return None
+        out.append(n if m == 1 else m)
+    return tuple(reversed(out))
 
 
 def _keywords(names, values, like):
@@ -184,8 +251,21 @@ def _fields(out, field_axis):
             )
         out = tuple(out)
     elif _is_array(out):
+        if field_axis is not None and out.ndim and not -out.ndim <= field_axis < out.ndim:
+            raise ValueError(
+                f"field_axis={field_axis} is out of range for the model's output of shape "
+                f"{tuple(out.shape)}"
+            )
         if len(FIELDS) == 1:
-            out = (out,)
+            # One field with a size-1 field axis, (N, 1), (M, N, 1), (B, H, W, 1): the
+            # axis is dropped and the field is (N,), (M, N), (B, H, W).
+            squeeze = field_axis is not None and out.ndim and out.shape[field_axis] == 1
+            out = (_squeeze(out, field_axis) if squeeze else out,)
+        elif field_axis is None:
+            raise ValueError(
+                f"with field_axis=None and {len(FIELDS)} fields ({', '.join(FIELDS)}) the "
+                f"model must return a tuple or dict of fields, not one {ARRAY}"
+            )
         elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
             raise ValueError(
                 f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
@@ -242,8 +322,8 @@ def _check_coords(coords):
             f"expected {len(COORDS)} coordinate arrays ({', '.join(COORDS)}), got {len(coords)}"
         )
     for name, c in zip(COORDS, coords):
-        if not hasattr(c, "dtype") or not hasattr(c, "shape"):
-            raise TypeError(f"coordinate {name!r} must be an array, got {type(c).__name__}")
+        if _foreign(c) or not hasattr(c, "dtype") or not hasattr(c, "shape"):
+            raise TypeError(f"coordinate {name!r} must be an array, got {_kind(c)}")
         if not jnp.issubdtype(c.dtype, jnp.floating):
             raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
         if c.dtype != coords[0].dtype:
@@ -253,8 +333,22 @@ def _check_coords(coords):
     return tuple(jnp.asarray(c) for c in coords)
 
 
+def _foreign(value):
+    """Whether ``value`` is another framework's tensor (torch)."""
+    return type(value).__module__.split(".")[0] == "torch"
+
+
+def _kind(value):
+    """How a value is named in messages: another framework's tensor says which."""
+    if _foreign(value):
+        return "a torch.Tensor: this module is compiled for JAX (pass jax arrays)"
+    return type(value).__name__
+
+
 def _to_value(name, value, like):
     """A param or input as an array of the coordinates' dtype."""
+    if _foreign(value):
+        raise TypeError(f"{name!r} must be a number or an array, got {_kind(value)}")
     dtype = getattr(value, "dtype", None)
     if dtype is not None and jnp.issubdtype(dtype, jnp.floating) and dtype != like.dtype:
         raise TypeError(f"{name!r} is {dtype}, the coordinates are {like.dtype}")
@@ -264,7 +358,7 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or an array: {error}") from None
 
 
-def _broadcast(name, value, like):
+def _broadcast_function(name, value, like):
     """A function's value (array or number) broadcast to the fields' shape ``like``."""
     if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
         value = _to_value(name, value, like)
@@ -275,6 +369,20 @@ def _broadcast(name, value, like):
             f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
             f"fields' shape {tuple(like.shape)}"
         ) from None
+
+
+def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
+    """The engine's fields and derivatives (JAX has no autograd mode to restore)."""
+    return engine(model, coords, wanted, create_graph, field_axis)
+
+
+def _fill(value, like):
+    """``value`` (a number, or an array of fewer axes) broadcast to the shape of ``like``."""
+    return jnp.zeros_like(like) + value
+
+
+def _squeeze(out, axis):
+    return jnp.squeeze(out, axis)
 
 
 def _is_array(value):

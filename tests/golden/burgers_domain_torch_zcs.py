@@ -1,0 +1,619 @@
+"""Residuals of the PDE system 'burgers' from burgers.pde.
+
+Compiled by pdecomp 0.1.0 for torch. Derivatives by method 'zcs':
+reverse-mode Zero Coordinate Shift: one zero scalar per coordinate is added to
+that coordinate before the model runs; each derivative is a scalar backward pass of
+the a-weighted sum omega = sum(a * u), then one pass w.r.t. a returns the field
+
+Coordinates (model arguments, in order): x, t; time: t
+Fields (model outputs, in order): u
+Params (keywords, with defaults): nu
+Domain: x in [-1, 1], t in [0, 1]
+
+Equations (residual = lhs - rhs):
+    burgers: dt(u) + u*dx(u) = nu*dxx(u)
+    ic: u = -g on t = 0
+    bc: u = 0 on x = -1, x = 1
+
+Derivatives computed (highest order 2): u_x, u_t, u_xx
+
+Use: residuals(model, x, t, **params_and_inputs) -> {equation: residual}; residual(name, model, ...).
+sample(name, n, seed=0) -> the points where equation name holds;
+loss(model, {name: points}, weights) -> sum of weighted mean squares.
+This file is generated: edit the .pde file and compile again.
+"""
+
+
+import math
+import torch
+
+
+# =============================================================================
+# This system, 'burgers': its tables and equations.
+# =============================================================================
+
+
+COORDS = ("x", "t")
+FIELDS = ("u",)
+FUNCTIONS = ()
+OUTPUTS = FIELDS + FUNCTIONS  # what the engines differentiate
+PARAMS = {
+    "nu": (1/100)/math.pi,
+}
+INPUTS = ()
+
+# The derivative chain, parents first: suffix -> (parent suffix, coordinate
+# position). Each link is one derivative of the previous one in one coordinate,
+# so every shared lower-order derivative is computed once.
+CHAIN = {
+    "x": ("", 0),
+    "t": ("", 1),
+    "xx": ("x", 0),
+}
+# Derivatives the equations read: name -> (field, chain suffix).
+DERIVATIVES = {
+    "u_x": ("u", "x"),
+    "u_t": ("u", "t"),
+    "u_xx": ("u", "xx"),
+}
+# Vector, tensor and complex equations: name -> its scalar equations, in order.
+GROUPS = {}
+
+# The domain: coordinate -> (lower bound, upper bound) of its closed interval.
+DOMAIN = {
+    "x": (-1, 1),
+    "t": (0, 1),
+}
+# Where each equation holds: the faces (coordinate, side) whose union it holds
+# on; () for the whole box.
+WHERE = {
+    "burgers": (),
+    "ic": (("t", "lower"),),
+    "bc": (("x", "lower"), ("x", "upper")),
+}
+# Periodic equations -> their coordinate: sampled on its lower face, their
+# residual reads the model at both faces (arguments u__lo_x, u__hi_x).
+PERIODIC = {}
+
+
+def eq_burgers(u, u_x, u_t, u_xx, nu):
+    """burgers: dt(u) + u*dx(u) = nu*dxx(u)"""
+    return -nu*u_xx + u*u_x + u_t
+
+
+def eq_ic(x, u):
+    """ic: u = -g on t = 0"""
+    return u + torch.sin(math.pi*x)
+
+
+def eq_bc(u):
+    """bc: u = 0 on x = -1, x = 1"""
+    return u
+
+
+EQUATIONS = {
+    "burgers": (eq_burgers, ("u", "u_x", "u_t", "u_xx", "nu")),
+    "ic": (eq_ic, ("x", "u")),
+    "bc": (eq_bc, ("u",)),
+}
+
+
+# =============================================================================
+# The engine (torch, method 'zcs'): the same for every system.
+# =============================================================================
+
+
+# ---- The public functions of every generated module, and the helpers all engines share
+
+
+def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """All residuals at the same points: a dict equation name -> array.
+
+    model: callable taking the coordinates positionally (in COORDS order) and returning
+        the fields (FIELDS): one array for one field; a tuple/list in field order or a
+        dict by field name for several (or one array with the fields on `field_axis`).
+    coords: one array per coordinate, of any shapes the model accepts.
+    values: params (optional, defaults in PARAMS), inputs and functions (required by the
+        equations that read them), as keywords. A function is a callable of the
+        coordinates, called with the same (shifted) coordinates as the model; an array is
+        accepted where the equations evaluated need no derivative of it.
+    create_graph: keep the graph of the derivatives (needed to train through them).
+    """
+    return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
+
+
+def residual(name, model, /, *coords, create_graph=True, field_axis=-1, **values):
+    """The residual of one equation, computing only the derivatives it reads.
+
+    A vector, tensor or complex equation (a name in GROUPS) gives the tuple of its
+    components' residuals, in order (momentum_x, momentum_y; nls_re, nls_im).
+    """
+    if name in GROUPS:
+        result = _evaluate(GROUPS[name], model, coords, create_graph, field_axis, values)
+        return tuple(result[n] for n in GROUPS[name])
+    if name not in EQUATIONS:
+        known = ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+        raise ValueError(f"unknown equation {name!r}; equations: {known}")
+    return _evaluate((name,), model, coords, create_graph, field_axis, values)[name]
+
+
+def _evaluate(names, model, coords, create_graph, field_axis, values):
+    coords = _check_coords(coords)
+    env = dict(zip(COORDS, coords))
+    env.update(_keywords(names, values, coords[0]))
+    sites = {}  # "" (the points given) or a face such as "lo_x" -> derivatives read there
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            value, _, site = arg.partition("__")
+            if value in FIELDS or value in DERIVATIVES:
+                wanted = sites.setdefault(site, [])
+                if value in DERIVATIVES and value not in wanted:
+                    wanted.append(value)
+    for site, wanted in sites.items():
+        found = _derivatives(model, _at_face(coords, site), wanted, create_graph, field_axis)
+        env.update((f"{key}__{site}" if site else key, v) for key, v in found.items())
+    return {name: EQUATIONS[name][0](*(env[a] for a in EQUATIONS[name][1])) for name in names}
+
+
+def _check_shapes(names, env, shape):
+    """Every coordinate, and every param and input read, fits in the fields' shape.
+
+    The one rule: a residual has exactly the shape of the field values. A term that
+    would broadcast it beyond (fields (N, 1) from a model given coordinates (N,) make
+    (N, N) with a term in x) is an error naming the term, never a larger residual.
+    """
+    read = [a for name in names for a in EQUATIONS[name][1] if a in PARAMS or a in INPUTS]
+    for arg in (*COORDS, *dict.fromkeys(read)):
+        got = tuple(getattr(env[arg], "shape", ()))
+        wider = _broadcast(got, shape)
+        if wider != shape:
+            kind = "coordinate" if arg in COORDS else "param" if arg in PARAMS else "input"
+            would = f" (a term in it would make the residual {wider})" if wider else ""
+            raise ValueError(
+                f"{kind} {arg!r} has shape {got}, which does not broadcast to the fields' "
+                f"shape {shape}{would}; every residual has the fields' shape: give {arg!r} "
+                "a shape that broadcasts to it"
+            )
+
+
+def _check_repeatable(coords, shape):
+    """DataVect repeats every coordinate to the output's shape: each must broadcast to it."""
+    for name, c in zip(COORDS, coords):
+        if _broadcast(tuple(c.shape), shape) != shape:
+            raise ValueError(
+                f"datavect repeats the coordinates to the output's shape {shape}; coordinate "
+                f"{name!r} has shape {tuple(c.shape)}, which does not broadcast to it"
+            )
+
+
+def _broadcast_all(shapes):
+    """The broadcast of several shapes, or None."""
+    out = ()
+    for shape in shapes:
+        out = _broadcast(out, shape)
+        if out is None:
+            return None
+    return out
+
+
+def _broadcast(a, b):
+    """The broadcast of two shapes, or None where they do not broadcast."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        m = a[-i] if i <= len(a) else 1
+        n = b[-i] if i <= len(b) else 1
+        if m != n and 1 not in (m, n):
+            return None
+        out.append(n if m == 1 else m)
+    return tuple(reversed(out))
+
+
+def _keywords(names, values, like):
+    """Params (file defaults filled in) and the inputs the equations `names` read."""
+    for key in values:
+        if key not in PARAMS and key not in INPUTS and key not in FUNCTIONS:
+            raise TypeError(
+                f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
+                f"inputs: {', '.join(INPUTS) or 'none'}"
+                + (f"; functions: {', '.join(FUNCTIONS)}" if FUNCTIONS else "")
+            )
+    env = {}
+    for name in names:
+        for arg in EQUATIONS[name][1]:
+            if arg in PARAMS:
+                env[arg] = _to_value(arg, values.get(arg, PARAMS[arg]), like)
+            elif arg in INPUTS:
+                if arg not in values:
+                    raise TypeError(f"equation {name!r} needs the input {arg!r} (a keyword)")
+                env[arg] = _to_value(arg, values[arg], like)
+    return env
+
+
+class _Outputs(tuple):
+    """A wrapped model's output: fields, then functions (OUTPUTS), already normalised."""
+
+
+def _fields(out, field_axis):
+    """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, _Outputs):  # from _with_functions: fields and functions (OUTPUTS)
+        return tuple(out)
+    if isinstance(out, dict):
+        missing = [f for f in FIELDS if f not in out]
+        unknown = [k for k in out if k not in FIELDS]
+        if missing or unknown:
+            raise ValueError(
+                f"the model returned a dict with keys {sorted(map(str, out))}; "
+                f"expected the fields {list(FIELDS)}"
+            )
+        out = tuple(out[f] for f in FIELDS)
+    elif isinstance(out, (tuple, list)):
+        if len(out) != len(FIELDS):
+            raise ValueError(
+                f"the model returned {len(out)} outputs; expected {len(FIELDS)} "
+                f"(fields {', '.join(FIELDS)})"
+            )
+        out = tuple(out)
+    elif _is_array(out):
+        if field_axis is not None and out.ndim and not -out.ndim <= field_axis < out.ndim:
+            raise ValueError(
+                f"field_axis={field_axis} is out of range for the model's output of shape "
+                f"{tuple(out.shape)}"
+            )
+        if len(FIELDS) == 1:
+            # One field with a size-1 field axis, (N, 1), (M, N, 1), (B, H, W, 1): the
+            # axis is dropped and the field is (N,), (M, N), (B, H, W).
+            squeeze = field_axis is not None and out.ndim and out.shape[field_axis] == 1
+            out = (_squeeze(out, field_axis) if squeeze else out,)
+        elif field_axis is None:
+            raise ValueError(
+                f"with field_axis=None and {len(FIELDS)} fields ({', '.join(FIELDS)}) the "
+                f"model must return a tuple or dict of fields, not one {ARRAY}"
+            )
+        elif out.ndim == 0 or out.shape[field_axis] != len(FIELDS):
+            raise ValueError(
+                f"the model returned one {ARRAY} of shape {tuple(out.shape)}; with "
+                f"{len(FIELDS)} fields ({', '.join(FIELDS)}) expected size {len(FIELDS)} "
+                f"on field_axis={field_axis}, or a tuple or dict of fields"
+            )
+        else:
+            out = _unstack(out, field_axis)
+    else:
+        raise TypeError(
+            f"the model must return a {ARRAY}, a tuple/list or a dict of {ARRAYS}, "
+            f"got {type(out).__name__}"
+        )
+    for name, u in zip(FIELDS, out):
+        if not _is_array(u):
+            raise TypeError(f"field {name!r} from the model is a {type(u).__name__}, not a {ARRAY}")
+    if len({tuple(u.shape) for u in out}) > 1:
+        shapes = ", ".join(f"{n} {tuple(u.shape)}" for n, u in zip(FIELDS, out))
+        raise ValueError(f"the model returned fields of mismatched shapes: {shapes}")
+    return out
+
+
+def _links(wanted):
+    """The chain suffixes the derivatives `wanted` need, parents first."""
+    needed = set()
+    for name in wanted:
+        suffix = DERIVATIVES[name][1]
+        while suffix and suffix not in needed:
+            needed.add(suffix)
+            suffix = CHAIN[suffix][0]
+    return [suffix for suffix in CHAIN if suffix in needed]
+
+
+def _by_suffix(wanted):
+    """The derivatives `wanted`, grouped by chain suffix: [(suffix, [(name, output)])]."""
+    groups = {}
+    for name in wanted:
+        field, suffix = DERIVATIVES[name]
+        groups.setdefault(suffix, []).append((name, OUTPUTS.index(field)))
+    return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
+
+
+# ---- The PyTorch runtime of every generated module: argument checks and small helpers
+
+
+ARRAY = "torch.Tensor"
+ARRAYS = "tensors"
+
+
+def _check_coords(coords):
+    """The coordinates as given, after checking their number, kind, dtype and device."""
+    if len(coords) != len(COORDS):
+        raise TypeError(
+            f"expected {len(COORDS)} coordinate tensors ({', '.join(COORDS)}), got {len(coords)}"
+        )
+    for name, c in zip(COORDS, coords):
+        if not isinstance(c, torch.Tensor):
+            raise TypeError(f"coordinate {name!r} must be a torch.Tensor, got {_kind(c)}")
+        if not c.is_floating_point():
+            raise TypeError(f"coordinate {name!r} must be floating point, got {c.dtype}")
+        if c.dtype != coords[0].dtype or c.device != coords[0].device:
+            raise TypeError(
+                f"coordinate {name!r} is {c.dtype} on {c.device}, but {COORDS[0]!r} is "
+                f"{coords[0].dtype} on {coords[0].device}"
+            )
+    return coords
+
+
+def _kind(value):
+    """How a value is named in messages: another framework's array says which."""
+    kind = type(value).__module__.split(".")[0]
+    if kind in ("jax", "jaxlib"):
+        return f"a JAX array ({type(value).__name__}): this module is compiled for torch"
+    return type(value).__name__
+
+
+def _to_value(name, value, like):
+    """A param or input as a tensor of the coordinates' dtype and device."""
+    if type(value).__module__.split(".")[0] in ("jax", "jaxlib"):
+        raise TypeError(f"{name!r} must be a number or a torch.Tensor, got {_kind(value)}")
+    if isinstance(value, torch.Tensor):
+        if value.device != like.device:
+            raise TypeError(f"{name!r} is on {value.device}, the coordinates on {like.device}")
+        if value.is_floating_point() and value.dtype != like.dtype:
+            raise TypeError(f"{name!r} is {value.dtype}, the coordinates are {like.dtype}")
+        return value
+    try:
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name!r} must be a number or a tensor: {error}") from None
+
+
+def _broadcast_function(name, value, like):
+    """A function's value (tensor or number) broadcast to the fields' shape ``like``."""
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
+    try:
+        return value.expand(like.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
+
+
+def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
+    """The engine's fields and derivatives, with autograd on whatever the caller's mode.
+
+    Under torch.no_grad() or torch.inference_mode() (a validation loop) autograd is
+    switched back on inside, so derivatives are right, and every value comes back
+    detached: the caller asked for no graph.
+    """
+    if torch.is_grad_enabled() and not torch.is_inference_mode_enabled():
+        return engine(model, coords, wanted, create_graph, field_axis)
+    with torch.inference_mode(False), torch.enable_grad():
+        coords = tuple(c.clone() if c.is_inference() else c for c in coords)
+        values = engine(model, coords, wanted, False, field_axis)
+        return {name: value.detach() for name, value in values.items()}
+
+
+def _fill(value, like):
+    """``value`` (a number, or a tensor of fewer axes) broadcast to the shape of ``like``."""
+    return torch.zeros_like(like) + value
+
+
+def _squeeze(out, axis):
+    return out.squeeze(axis)
+
+
+def _is_array(value):
+    return isinstance(value, torch.Tensor)
+
+
+def _unstack(out, axis):
+    """One array with the fields on ``axis`` -> a tuple of fields."""
+    return tuple(out.unbind(axis))
+
+
+def _keep(value, create_graph):
+    """``value``, detached from the graph unless ``create_graph``."""
+    return value if create_graph else value.detach()
+
+
+def _grads(y, xs, create_graph):
+    """[dy/dx for x in xs] in one backward pass; None where y does not depend on x."""
+    if y is None or not y.requires_grad:
+        return [None] * len(xs)
+    return torch.autograd.grad(
+        y, xs, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
+
+
+def _grad(y, x, create_graph):
+    """dy/dx, or None when y does not depend on x (its derivative is zero)."""
+    return _grads(y, [x], create_graph)[0]
+
+
+# ---- Sampling and the loss of a system with a domain
+
+
+SAMPLING = ("uniform", "sobol")
+SIDES = ("lower", "upper")
+
+
+def sample(name, n, seed=0, method="uniform", dtype=None, device=None):
+    """`n` points where equation `name` holds: one (n,) array per coordinate, COORDS order.
+
+    Inside the box (WHERE[name] is empty) each coordinate spans its closed interval in
+    DOMAIN. On faces, the points are split over them in proportion to their measure (the
+    product of the other intervals' lengths; the largest remainders get the odd points),
+    face after face, and the face's coordinate is its bound exactly. A periodic equation
+    (PERIODIC) gets points of the lower face of its coordinate: its residual reads both
+    faces itself. The points depend on the seed and the equation's name only: the same
+    seed gives the same points, and two equations sampled with one seed get independent
+    points. method: "uniform" (independent points) or "sobol" (quasi-random; see
+    _draw). dtype and device: of the arrays.
+    """
+    if name in GROUPS:  # a vector, tensor or complex equation: its components' place
+        name = GROUPS[name][0]
+    if name not in EQUATIONS:
+        raise ValueError(f"unknown equation {name!r}; equations: {_known()}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    if method not in SAMPLING:
+        raise ValueError(f"unknown sampling method {method!r}; methods: {', '.join(SAMPLING)}")
+    faces = _faces(name)
+    return _draw(faces, _split(n, faces), seed, _stream(name), method, dtype, device)
+
+
+def loss(model, points, weights=None, *, field_axis=-1, **values):
+    """The sum over the equations in `points` of weight * mean square residual.
+
+    points: dict equation name -> its coordinates (a tuple, such as sample() returns);
+        every equation is evaluated at its own points.
+    weights: dict equation name -> number (or scalar array); 1 for names left out.
+        A vector, tensor or complex equation counts the sum of its components' terms.
+    values: params (and inputs) as keywords, passed to every residual.
+    Differentiable: the result trains the model (torch keeps the graph; in JAX it is a
+    pure function of the model's parameters when the model closes over them).
+    """
+    if not isinstance(points, dict) or not points:
+        raise TypeError("points must be a non-empty dict: equation name -> coordinates")
+    weights = {} if weights is None else weights
+    if not isinstance(weights, dict):
+        raise TypeError(f"weights must be a dict equation name -> number, got {weights!r}")
+    for what, names in (("points", points), ("weights", weights)):
+        unknown = [key for key in names if key not in EQUATIONS and key not in GROUPS]
+        if unknown:
+            raise ValueError(f"unknown equation {unknown[0]!r} in {what}; equations: {_known()}")
+    total = 0
+    for name, coords in points.items():
+        if not isinstance(coords, (tuple, list)):
+            raise TypeError(
+                f"points[{name!r}] must be a tuple of coordinates ({', '.join(COORDS)}), "
+                f"got {type(coords).__name__}"
+            )
+        r = residual(name, model, *coords, field_axis=field_axis, **values)
+        square = sum(map(_mean_square, r)) if name in GROUPS else _mean_square(r)
+        total = total + weights.get(name, 1) * square  # a group: its components' sum
+    return total
+
+
+def _known():
+    """The equation names, and the groups with their components."""
+    return ", ".join(EQUATIONS) + "".join(f"; {g} = {', '.join(GROUPS[g])}" for g in GROUPS)
+
+
+def _stream(name):
+    """A number fixed by the equation's name, so equations draw independent points."""
+    value = 0
+    for char in name:
+        value = (value * 131 + ord(char)) % 2**31
+    return value
+
+
+def _faces(name):
+    """Where equation `name` is sampled: [(coordinate, side)], [(None, None)] for the box."""
+    if name in PERIODIC:
+        return [(PERIODIC[name], 0)]
+    return [(coord, SIDES.index(side)) for coord, side in WHERE[name]] or [(None, None)]
+
+
+def _split(n, faces):
+    """`n` points over `faces` in proportion to their measure (largest remainders)."""
+    measures = []
+    for face, _ in faces:
+        measure = 1.0
+        for coord in COORDS:
+            if coord != face:
+                measure *= float(DOMAIN[coord][1]) - float(DOMAIN[coord][0])
+        measures.append(measure)
+    quotas = [n * m / sum(measures) for m in measures]
+    counts = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(faces)), key=lambda i: (counts[i] - quotas[i], i))
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _at_face(coords, site):
+    """The coordinates with one of them on a face: site "lo_x" or "hi_x" ("": as given)."""
+    if not site:
+        return coords
+    side, _, coord = site.partition("_")
+    k = COORDS.index(coord)
+    bound = float(DOMAIN[coord][0 if side == "lo" else 1])
+    return tuple(_full_like(c, bound) if i == k else c for i, c in enumerate(coords))
+
+
+# ---- Points where an equation holds, drawn with PyTorch's own generators
+
+
+def _draw(faces, counts, seed, stream, method, dtype, device):
+    """One array per coordinate: counts[i] points on faces[i], face after face.
+
+    The generator is seeded with seed * 2**31 + stream (stream: a number of the
+    equation's name, below 2**31), so equations draw independent points.
+    """
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    generator = torch.Generator().manual_seed(seed * 2**31 + stream)
+    columns = [[] for _ in COORDS]
+    for (face, side), m in zip(faces, counts):
+        free = [c for c in COORDS if c != face]
+        if method == "sobol":
+            engine_seed = int(torch.randint(2**62, (), generator=generator))
+            engine = torch.quasirandom.SobolEngine(
+                max(len(free), 1), scramble=True, seed=engine_seed
+            )
+            unit = engine.draw(m, dtype=torch.float64)[:, : len(free)]
+        else:
+            unit = torch.rand(m, len(free), generator=generator, dtype=torch.float64)
+        for k, coord in enumerate(COORDS):
+            lo, hi = float(DOMAIN[coord][0]), float(DOMAIN[coord][1])
+            if coord == face:
+                columns[k].append(torch.full((m,), (lo, hi)[side], dtype=torch.float64))
+            else:
+                columns[k].append((lo + (hi - lo) * unit[:, free.index(coord)]).clamp(lo, hi))
+    return tuple(torch.cat(column).to(dtype=dtype, device=device) for column in columns)
+
+
+def _full_like(c, value):
+    return torch.full_like(c, value)
+
+
+def _mean_square(r):
+    return r.pow(2).mean()
+
+
+# ---- Reverse-mode Zero Coordinate Shift for PyTorch (method zcs)
+
+
+def _children(links):
+    """The chain links grouped by parent, parents first: [(parent, [(suffix, k)])]."""
+    groups = {}
+    for suffix in links:
+        parent, k = CHAIN[suffix]
+        groups.setdefault(parent, []).append((suffix, k))
+    return list(groups.items())
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`, by reverse-mode ZCS.
+
+    z: one zero scalar per coordinate, added to it before the single model call.
+    omega = sum(a * u) over the fields, a = ones (the dummy weights); a derivative of
+    omega in z is a scalar (one backward pass per parent in CHAIN gives all its
+    children), and one more pass w.r.t. a turns it into the derivative fields.
+    """
+    zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
+    fields = _fields(model(*(c + z for c, z in zip(coords, zs))), field_axis)
+    values = dict(zip(OUTPUTS, fields))
+    if not wanted:
+        return values
+    weights = [torch.ones_like(u, requires_grad=True) for u in fields]
+    omega = {"": sum((a * u).sum() for a, u in zip(weights, fields))}
+    for parent, children in _children(_links(wanted)):
+        # One backward pass from a parent gives all its children (u_x and u_t from u).
+        grads = _grads(omega[parent], [zs[k] for _, k in children], create_graph=True)
+        omega.update((suffix, g) for (suffix, _), g in zip(children, grads))
+    for suffix, group in _by_suffix(wanted):
+        grads = _grads(omega[suffix], [weights[f] for _, f in group], create_graph)
+        for (name, f), g in zip(group, grads):
+            values[name] = torch.zeros_like(fields[f]) if g is None else g
+    return values
