@@ -211,3 +211,12 @@ def test_function_derivatives_are_planned_like_fields():
         "a_yy": ("a", "yy"),
     }
     assert system.functions == ("a",)
+
+
+@pytest.mark.parametrize("method", ["zcs", "funcloop", "fd2"])
+def test_verify_checks_systems_with_functions(method):
+    """pdecomp verify passes a random network for each function, as for each field."""
+    from pdecomp.verify import verify
+
+    report = verify(pdecomp.loads(TEXT), backend="torch", method=method)
+    assert report.ok, report.table()
