@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(METHODS),
         default="zcs",
         metavar="NAME",
-        help="derivatives: " + ", ".join(METHODS) + " (default: %(default)s)",
+        help="derivative method, see docs/methods.md (default: %(default)s)",
     )
     c.add_argument(
         "-o",
