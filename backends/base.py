@@ -54,6 +54,9 @@ METHOD_DOCS = {
     "points) -> one backward pass per parent in CHAIN w.r.t. the shifted coordinates;\n"
     "otherwise zero scalars z added to the coordinates, scalar passes of omega = sum(a * u)\n"
     "and one pass w.r.t. a per derivative field or linear operator",
+    "spectral": "spectral differentiation on a periodic output grid (PINO-style): each\n"
+    "coordinate grid is uniform along one axis, one period without its endpoint; each link\n"
+    "of CHAIN is one FFT first derivative (Nyquist mode's derivative zero)",
     "zcs-taylor": "Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in\n"
     "the space of the zero scalars gives all orders of directional derivatives at once;\n"
     "mixed derivatives are exact combinations of directions (polarization)",
@@ -86,6 +89,8 @@ class Backend(abc.ABC):
         functions = function_names([e.name for e in plan.equations])
         equations = [self._equation(e, functions[e.name], printer) for e in plan.equations]
         engine = ["api", self.runtime, *self.methods[method], "given", self.given]
+        if plan.system.functions:  # the model wrapped to return the functions too
+            engine[2:2] = ["functions"]
         if plan.system.domain is not None:  # sample, loss; periodic equations read faces
             engine[2:2] = ["domain", f"{self.name}_domain"]
             tables += "\n\n" + _domain_tables(plan, printer)
@@ -148,6 +153,10 @@ class Backend(abc.ABC):
             )
         if system.inputs:
             lines.append("Inputs (keywords, data at the points): " + ", ".join(system.inputs))
+        if system.functions:
+            lines.append(
+                "Functions (keywords, callables of the coordinates): " + ", ".join(system.functions)
+            )
         if system.domain is not None:
             lines.append(f"Domain: {describe_domain(system.domain)}")
         lines += ["", "Equations (residual = lhs - rhs):"]
@@ -194,6 +203,8 @@ class Backend(abc.ABC):
             [
                 f"COORDS = {_tuple(system.coords)}",
                 f"FIELDS = {_tuple(system.fields)}",
+                f"FUNCTIONS = {_tuple(system.functions)}",
+                "OUTPUTS = FIELDS + FUNCTIONS  # what the engines differentiate",
                 f"PARAMS = {{\n{params}}}" if params else "PARAMS = {}",
                 f"INPUTS = {_tuple(system.inputs)}",
                 "",

@@ -135,6 +135,7 @@ class JaxBackend(Backend):
         "datavect": ("jax_leaf", "jax_datavect"),
         "fd2": ("jax_fd", "fd"),
         "fd4": ("jax_fd", "fd"),
+        "spectral": ("jax_spectral", "spectral"),
         "zcs-taylor": ("jax_zcs_taylor",),
     }
     fused = ("zcs",)

@@ -43,6 +43,7 @@ class TorchBackend(Backend):
         "datavect": ("torch_datavect",),
         "fd2": ("torch_fd", "fd"),
         "fd4": ("torch_fd", "fd"),
+        "spectral": ("torch_spectral", "spectral"),
     }
     fused = ("zcs", "zcs-or-pointwise")
 

@@ -30,10 +30,12 @@ def analyze(system: System) -> Plan:
             needed.setdefault(index, set()).add(field)
         rewritten.append((name, expr))
 
-    chain = _chain(needed, system.fields, suffix)
+    # A `functions` name is differentiated like a field: its derivatives join the chain.
+    chain = _chain(needed, (*system.fields, *system.functions), suffix)
     derivatives = {f"{f}_{node.suffix}": (f, node.suffix) for node in chain for f in node.fields}
-    order = [*system.fields, *derivatives]  # values in the order the chain produces them
-    order += sited(order, system.coords)  # then the values at the faces of each coordinate
+    # values in the order the chain produces them, then the values at the faces
+    order = [*system.fields, *system.functions, *derivatives]
+    order += sited(order, system.coords)
     info = {e.name: e.text for e in system.equation_info}
     equations = tuple(
         _planned(name, expr, system, order, info.get(name, name)) for name, expr in rewritten
@@ -138,6 +140,8 @@ def _planned(name: str, expr: sympy.Expr, system: System, order: list[str], text
     values = [v for v in order if v in used]
     params = [p.name for p in system.params if p.name in used]
     inputs = [i for i in system.inputs if i in used]
+    derived = {f for f, _ in (_split(v, system) for v in values) if f}
+    functions = [f for f in system.functions if f in used or f in derived]
     return PlannedEquation(
         name=name,
         expr=expr,
@@ -146,4 +150,11 @@ def _planned(name: str, expr: sympy.Expr, system: System, order: list[str], text
         params=tuple(params),
         inputs=tuple(inputs),
         text=text,
+        functions=tuple(functions),
     )
+
+
+def _split(value: str, system: System) -> tuple[str | None, str]:
+    """``a_xx -> ("a", "xx")`` for a derivative of a field or function; else (None, "")."""
+    base, _, suffix = value.partition("_")
+    return (base, suffix) if suffix and base in (*system.fields, *system.functions) else (None, "")

@@ -70,7 +70,7 @@ class _Builder:
         """Where each name is first declared anywhere in the file (for 'used before')."""
         found: dict[str, Span] = {}
         for statement in tree.children:
-            if statement.data in ("coords", "inputs"):
+            if statement.data in ("coords", "inputs", "functions"):
                 tokens = statement.children[0].children
             elif statement.data == "fields":
                 tokens = [item.children[0] for item in statement.children[0].children]
@@ -158,6 +158,9 @@ class _Builder:
 
     def stmt_inputs(self, tree: Tree) -> None:
         self._declare_list(tree, "input")
+
+    def stmt_functions(self, tree: Tree) -> None:
+        self._declare_list(tree, "function")
 
     def stmt_time(self, tree: Tree) -> None:
         (token,) = tree.children
@@ -268,7 +271,8 @@ class _Builder:
                 "nodes once let names and derivatives are expanded",
                 span,
             )
-        if not residual.atoms(sympy.core.function.AppliedUndef):
+        applied = residual.atoms(sympy.core.function.AppliedUndef)
+        if not [f for f in applied if self.scope.kind(f.func.__name__) != "function"]:
             if part_of is not None:
                 what = "is identically zero" if residual == 0 else "uses no field"
                 raise PDEError(
@@ -276,7 +280,9 @@ class _Builder:
                     f"({_plain(left)} = {_plain(right)})",
                     span,
                 )
-            raise PDEError(f"equation '{name}' uses no field", span)
+            reads = sorted({f.func.__name__ for f in applied})
+            detail = f" (it reads only functions: {', '.join(reads)})" if reads else ""
+            raise PDEError(f"equation '{name}' uses no field{detail}", span)
         faces = self.faces
         periodic = domains.periodic_coordinate(self, name, residual, faces, span)
         self.equations.append(Equation(name, left, right, residual, text, span, faces, periodic))
@@ -306,6 +312,7 @@ class _Builder:
             groups=tuple(self.groups),
             complex_fields=tuple(self.complex_fields),
             domain=domains.complete_domain(self),
+            functions=tuple(self.scope.names("function")),
         )
 
 
@@ -448,7 +455,7 @@ class _Expressions(Interpreter):
             return coord_symbol(name)
         if kind == "field" and name in self.b.complex_fields:
             return complexes.field(name, self._coord_symbols())
-        if kind == "field":
+        if kind in ("field", "function"):  # a function of the coordinates, differentiable
             return sympy.Function(name, real=True)(*self._coord_symbols())
         if kind in ("let", "vector"):
             return self.b.lets[name]
@@ -578,6 +585,12 @@ class _Expressions(Interpreter):
             return self._d(args, span)
         if name == "periodic":
             return domains.build_periodic(self, args, span)
+        if self.b.scope.kind(name) == "function":
+            raise PDEError(
+                f"'{name}' is a function of the coordinates: write '{name}' without arguments "
+                "(it is called with the model's coordinates)",
+                span,
+            )
         if name == "lap":
             checks.check_arity("lap", len(args), 1, span)
             coords = self.b.scope.names("coord")

@@ -41,6 +41,7 @@ OPERATORS = ("d", "lap", "periodic")
 KEYWORDS = (
     *("pde", "coords", "time", "fields", "params", "inputs", "let", "eq", "vector", "complex"),
     *("domain", "on"),
+    "functions",
 )
 # Vector and tensor operators (pdecomp/vectors.py), the identity tensor, complex parts.
 VECTOR_NAMES = (
@@ -74,6 +75,7 @@ KINDS = {
     "field": "field",
     "param": "parameter",
     "input": "input",
+    "function": "function of the coordinates",
     "let": "let name",
     "vector": "vector",
 }

@@ -197,6 +197,8 @@ def _check(args) -> int:
         print("  params: " + ", ".join(f"{p.name} = {p.default}" for p in system.params))
     if system.inputs:
         print(f"  inputs: {', '.join(system.inputs)}")
+    if system.functions:
+        print(f"  functions: {', '.join(system.functions)}")
     if system.domain is not None:
         print(f"  domain: {describe_domain(system.domain)}")
     for group, equations in statements(system):

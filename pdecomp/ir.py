@@ -110,6 +110,9 @@ class System:
     # Complex fields as declared (``h``); ``fields`` holds their parts ``h_re``, ``h_im``.
     complex_fields: tuple[str, ...] = ()
     domain: Domain | None = None  # the box the equations hold in, if the file gives one
+    # `functions`: known functions of the coordinates, passed per call as callables and
+    # evaluated at the model's (shifted) coordinates; applied functions like the fields.
+    functions: tuple[str, ...] = ()
 
     @property
     def coord_symbols(self) -> tuple[sympy.Symbol, ...]:
@@ -169,6 +172,7 @@ class PlannedEquation:
     params: tuple[str, ...]
     inputs: tuple[str, ...]
     text: str
+    functions: tuple[str, ...] = ()  # the `functions` whose values or derivatives it reads
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ _KEYWORDS = {
     "fields": "fields",
     "params": "params",
     "inputs": "inputs",
+    "functions": "functions",
     "let": "let",
     "equation": "eq",
     "anonymous_equation": "eq",

@@ -30,6 +30,7 @@ METHODS = (
     "zcs-or-pointwise",
     "fd2",
     "fd4",
+    "spectral",
     "auto",
 )
 

@@ -157,7 +157,9 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     fw = _FRAMEWORKS[pde.backend]()
     rng = np.random.default_rng(seed)
     ncoords = len(module.COORDS)
-    nets = [_network(rng, ncoords) for _ in module.FIELDS]
+    # One random network per field and per `functions` name (passed as a callable).
+    outputs = (*module.FIELDS, *getattr(module, "FUNCTIONS", ()))
+    nets = [_network(rng, ncoords) for _ in outputs]
     derivatives = _derivatives(module)  # name -> (field position, coordinate path)
     paths = {name: path for name, (_, path) in derivatives.items()}
     order = max((len(p) for p in paths.values()), default=0)
@@ -185,25 +187,29 @@ def verify_compiled(pde, points: int = 8, seed: int = 0) -> Report:
     inputs = {name: rng.uniform(0.5, 1.5, size=xs.shape[1]) for name in module.INPUTS}
 
     coords = [fw.array(x.reshape(shape)) for x in xs]
-    model = fw.model(nets)
-    keywords = {name: fw.array(v.reshape(shape)) for name, v in inputs.items()}
+    model = fw.model(nets[: len(module.FIELDS)])
+    functions = {
+        name: (lambda *c, net=net: fw.field(net, c))
+        for name, net in zip(outputs[len(module.FIELDS) :], nets[len(module.FIELDS) :])
+    }
+    keywords = {name: fw.array(v.reshape(shape)) for name, v in inputs.items()} | functions
     by_method = fw.residuals(pde, model, coords, keywords)
     if accuracy:  # the same residuals on the grid of twice the spacing
         on_coarse = fw.residuals(
             pde,
             model,
             [fw.array(x.reshape(shape)[coarse]) for x in xs],
-            {name: fw.array(v.reshape(shape)[coarse]) for name, v in inputs.items()},
+            {name: fw.array(v.reshape(shape)[coarse]) for name, v in inputs.items()} | functions,
         )
         on_coarse_points = inner.reshape(shape)[coarse].reshape(-1)
 
     flat = [fw.array(x) for x in xs]
-    fields = {f: fw.numpy(fw.field(net, flat)) for f, net in zip(module.FIELDS, nets)}
+    fields = {f: fw.numpy(fw.field(net, flat)) for f, net in zip(outputs, nets)}
     by_autograd = {**fields, **fw.point_derivatives(nets, derivatives, xs)}
     by_fd = {**fields, **_finite_differences(fw, nets, derivatives, xs)}
     for site, at in _faces(module, xs):  # periodic equations: values read at the faces
         on_face = [fw.array(x) for x in at]
-        fields = {f: fw.numpy(fw.field(net, on_face)) for f, net in zip(module.FIELDS, nets)}
+        fields = {f: fw.numpy(fw.field(net, on_face)) for f, net in zip(outputs, nets)}
         for values, found in (
             (by_autograd, fw.point_derivatives(nets, derivatives, at)),
             (by_fd, _finite_differences(fw, nets, derivatives, at)),
@@ -260,7 +266,8 @@ def _derivatives(module) -> dict[str, tuple[int, tuple[int, ...]]]:
     names spell it; the path lists the positions of
     the coordinates differentiated, in ``coords`` order.
     """
-    coords, fields = list(module.COORDS), list(module.FIELDS)
+    coords = list(module.COORDS)
+    fields = [*module.FIELDS, *getattr(module, "FUNCTIONS", ())]  # functions: as fields
     combinations = getattr(module, "COMBINATIONS", {})
     result = {}
     for _, args in module.EQUATIONS.values():

@@ -29,8 +29,8 @@ CATALOGUE = [
         21,
         (
             "unexpected character '$'; expected one of ')', '*', '+', ',', '-', '/', '=', '[', "
-            "']', '^' or '**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', "
-            "'params', 'pde', 'time', 'vector'"
+            "']', '^' or '**', 'coords', 'domain', 'eq', 'fields', 'functions', 'inputs', 'let', "
+            "'on', 'params', 'pde', 'time', 'vector'"
         ),
     ),
     (
@@ -40,8 +40,8 @@ CATALOGUE = [
         18,
         (
             "unexpected subscript derivative 'u_xx'; expected one of '*', '+', '-', '/', '[', "
-            "'^' or '**', 'coords', 'domain', 'eq', 'fields', 'inputs', 'let', 'on', 'params', "
-            "'pde', 'time', 'vector', end of file"
+            "'^' or '**', 'coords', 'domain', 'eq', 'fields', 'functions', 'inputs', 'let', 'on', "
+            "'params', 'pde', 'time', 'vector', end of file"
         ),
     ),
     (

@@ -128,6 +128,7 @@ def _tables(modules, bound, **extra):
     tables = dict(
         COORDS=("x", "t"),
         FIELDS=("u", "v"),
+        OUTPUTS=("u", "v"),
         CHAIN={"x": ("", 0), "t": ("", 1), "xx": ("x", 0), "xt": ("x", 1)},
         DERIVATIVES={
             "u_x": ("u", "x"),

@@ -363,6 +363,8 @@ def sweep(backend: str, method: str) -> int:
         centres = [p.detach().clone() if backend == "torch" else p for p in points]
         model = _vanishing_model(backend, centres, len(system.fields))
         inputs = {i: _array(backend, np.ones(SWEEP_POINTS)) for i in system.inputs}
+        for f in system.functions:  # a smooth positive coefficient of the coordinates
+            inputs[f] = lambda *c: 1.5 + 0.1 * sum(c)
         for params in variants:
             res = pde.residuals(model, *points, **params, **inputs)
             for equation, value in res.items():

@@ -3,10 +3,16 @@
 Framework-independent: ``residuals``/``residual`` (keyword handling, then one call of
 the method's ``_derivatives``), the normaliser of the model's output ``_fields``, and the
 chain walkers ``_links``/``_by_suffix``. They read the per-system tables (``COORDS``,
-``FIELDS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``, ``COMBINATIONS``,
-``EQUATIONS``, ``GROUPS``) and the
-framework runtime's ``ARRAY``, ``_check_coords``, ``_to_value``, ``_is_array`` and
-``_unstack``; the engine supplies ``_derivatives``.
+``FIELDS``, ``FUNCTIONS``, ``OUTPUTS``, ``PARAMS``, ``INPUTS``, ``CHAIN``, ``DERIVATIVES``,
+``COMBINATIONS``, ``EQUATIONS``, ``GROUPS``) and the framework runtime's ``ARRAY``,
+``_check_coords``, ``_to_value``, ``_is_array``, ``_unstack`` and ``_broadcast``; the
+engine supplies ``_derivatives``.
+
+`functions` (known functions of the coordinates) reach the engines as extra outputs: the
+model is wrapped (module ``functions``, spliced when a system has them) so that it
+returns its fields, then each function's value at the very coordinates the model was
+given (``OUTPUTS = FIELDS + FUNCTIONS``). Every engine differentiates them as it does the
+fields, sharing the derivative chain.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 # Placeholders: a generated module defines these in its per-system part and runtime.
 COORDS: tuple = ()
 FIELDS: tuple = ()
+FUNCTIONS: tuple = ()
+OUTPUTS: tuple = ()
 PARAMS: dict = {}
 INPUTS: tuple = ()
 CHAIN: dict = {}
@@ -24,6 +32,7 @@ GROUPS: dict = {}
 ARRAY = ARRAYS = "array"
 _check_coords = _to_value = _is_array = _unstack = _derivatives = None
 _differentiate = _fill = _squeeze = None
+_functions = _with_functions = None
 
 
 # ---- generated modules copy everything below this line ----
@@ -34,8 +43,10 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
         the fields (FIELDS): one array for one field; a tuple/list in field order or a
         dict by field name for several (or one array with the fields on `field_axis`).
     coords: one array per coordinate, of any shapes the model accepts.
-    values: params (optional, defaults in PARAMS) and inputs (required by the equations
-        that read them), as keywords.
+    values: params (optional, defaults in PARAMS), inputs and functions (required by the
+        equations that read them), as keywords. A function is a callable of the
+        coordinates, called with the same (shifted) coordinates as the model; an array is
+        accepted where the equations evaluated need no derivative of it.
     create_graph: keep the graph of the derivatives (needed to train through them).
     """
     return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
@@ -68,6 +79,8 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
             for a in EQUATIONS[name][1]
             if (a in DERIVATIVES or a in COMBINATIONS) and a not in wanted
         ]
+    if FUNCTIONS:
+        model = _with_functions(model, _functions(names, values, coords[0]), field_axis)
     derived = _differentiate(_derivatives, model, coords, wanted, create_graph, field_axis)
     env.update(_combine(derived, wanted))
     return _finish(names, env, env[FIELDS[0]])
@@ -157,10 +170,11 @@ def _broadcast(a, b):
 def _keywords(names, values, like):
     """Params (file defaults filled in) and the inputs the equations `names` read."""
     for key in values:
-        if key not in PARAMS and key not in INPUTS:
+        if key not in PARAMS and key not in INPUTS and key not in FUNCTIONS:
             raise TypeError(
                 f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
                 f"inputs: {', '.join(INPUTS) or 'none'}"
+                + (f"; functions: {', '.join(FUNCTIONS)}" if FUNCTIONS else "")
             )
     env = {}
     for name in names:
@@ -174,8 +188,14 @@ def _keywords(names, values, like):
     return env
 
 
+class _Outputs(tuple):
+    """A wrapped model's output: fields, then functions (OUTPUTS), already normalised."""
+
+
 def _fields(out, field_axis):
     """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, _Outputs):  # from _with_functions: fields and functions (OUTPUTS)
+        return tuple(out)
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -270,7 +290,7 @@ def _by_terms(wanted):
         if name in COMBINATIONS:
             field, terms = COMBINATIONS[name]
             key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
-            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+            groups.setdefault(key, []).append((name, OUTPUTS.index(field)))
     return list(groups.items())
 
 
@@ -293,5 +313,5 @@ def _by_suffix(wanted):
         if name not in DERIVATIVES:
             continue
         field, suffix = DERIVATIVES[name]
-        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+        groups.setdefault(suffix, []).append((name, OUTPUTS.index(field)))
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]

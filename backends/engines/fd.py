@@ -13,7 +13,7 @@ from pdecomp.backends.engines.api import _by_suffix, _fields, _links
 
 # Placeholders: the generated module's tables, and the framework parts' helpers.
 COORDS: tuple = ()
-FIELDS: tuple = ()
+OUTPUTS: tuple = ()
 CHAIN: dict = {}
 FD_ORDER = 2
 _keep = _grid_axes = _moveaxis = _concat = _stack = _max_abs = _diff = _eps = None
@@ -78,7 +78,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     """
     axes = _grid_axes(coords)
     fields = _fields(model(*coords), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     shape = fields[0].shape
     for name, c, (axis, _) in zip(COORDS, coords, axes):
         if len(shape) < -axis or shape[axis] != c.shape[axis]:

@@ -1,7 +1,7 @@
 """The DataVect baseline for JAX (method ``datavect``): repeated coordinates as leaves.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the
+field values and those derivatives. Reads ``OUTPUTS``, ``CHAIN`` and ``DERIVATIVES`` of the
 generated module.
 """
 
@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from pdecomp.backends.engines.api import _check_repeatable, _fields, _links
 from pdecomp.backends.engines.jax_leaf import _grad_of_sum
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 
@@ -30,9 +30,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     _check_repeatable(coords, tuple(shape))
     leaves = tuple(jnp.broadcast_to(c, shape) for c in coords)
     fields = _fields(model(*leaves), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
 
-    for f, field in enumerate(FIELDS):
+    for f, field in enumerate(OUTPUTS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
         functions = {"": lambda *xs, f=f: _fields(model(*xs), field_axis)[f]}
         for suffix in _links(mine):

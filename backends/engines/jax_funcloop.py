@@ -2,7 +2,7 @@
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
 field values and those derivatives, one ``jax.grad`` per output function and link.
-Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
+Reads ``OUTPUTS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from pdecomp.backends.engines.api import _fields, _links
 from pdecomp.backends.engines.jax_leaf import _grad_of_sum
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 
@@ -28,9 +28,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     leaves = jnp.broadcast_arrays(*coords)
     points = leaves[0].shape
     fields = _fields(model(*leaves), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
 
-    for f, field in enumerate(FIELDS):
+    for f, field in enumerate(OUTPUTS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
         if not mine:
             continue

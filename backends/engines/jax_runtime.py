@@ -60,6 +60,19 @@ def _to_value(name, value, like):
         raise TypeError(f"{name!r} must be a number or an array: {error}") from None
 
 
+def _broadcast_function(name, value, like):
+    """A function's value (array or number) broadcast to the fields' shape ``like``."""
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
+    try:
+        return jnp.broadcast_to(value, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
+
+
 def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
     """The engine's fields and derivatives (JAX has no autograd mode to restore)."""
     return engine(model, coords, wanted, create_graph, field_axis)

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from pdecomp.backends.engines.api import _by_suffix, _by_terms, _fields, _links
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 
 
@@ -36,7 +36,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         return lambda z, a: jax.grad(f)(z, a)[k]
 
     fields = fields_at(zs)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     weights = tuple(jnp.ones_like(u) for u in fields)
     functions = {"": omega}
     for suffix in _links(wanted):

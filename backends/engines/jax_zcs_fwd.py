@@ -1,7 +1,7 @@
 """Forward-mode Zero Coordinate Shift for JAX (method ``zcs-fwd``), by nested ``jax.jvp``.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS`` and ``CHAIN`` of the generated module.
+field values and those derivatives. Reads ``OUTPUTS`` and ``CHAIN`` of the generated module.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from pdecomp.backends.engines.api import _by_suffix, _fields, _links
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 
 
@@ -35,7 +35,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     for suffix in _links(wanted):
         parent, k = CHAIN[suffix]
         functions[suffix] = jvp_in(functions[parent], k)
-    values = dict(zip(FIELDS, fields_at(zs)))
+    values = dict(zip(OUTPUTS, fields_at(zs)))
     for suffix, group in _by_suffix(wanted):
         result = functions[suffix](zs)
         for name, f in group:

@@ -1,7 +1,7 @@
 """Taylor-mode Zero Coordinate Shift for JAX (method ``zcs-taylor``), by ``jax.experimental.jet``.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS``, ``DERIVATIVES`` and the tables
+field values and those derivatives. Reads ``OUTPUTS``, ``DERIVATIVES`` and the tables
 ``TAYLOR_DIRECTIONS``/``TAYLOR`` that the backend computes at compile time.
 """
 
@@ -12,7 +12,7 @@ from jax.experimental import jet
 
 from pdecomp.backends.engines.api import _fields
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 DERIVATIVES: dict = {}
 TAYLOR_DIRECTIONS: tuple = ()
 TAYLOR: dict = {}
@@ -43,9 +43,9 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         fields, series[j] = along(TAYLOR_DIRECTIONS[j])
     if not used:
         fields = _fields(model(*coords), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     for name in wanted:
         k, terms = TAYLOR[name]
-        f = FIELDS.index(DERIVATIVES[name][0])
+        f = OUTPUTS.index(DERIVATIVES[name][0])
         values[name] = sum(w * series[j][f][k - 1] for j, w in terms)
     return values

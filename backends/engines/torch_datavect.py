@@ -1,7 +1,7 @@
 """The DataVect baseline for PyTorch (method ``datavect``): repeated coordinates as leaves.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
-field values and those derivatives. Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the
+field values and those derivatives. Reads ``OUTPUTS``, ``CHAIN`` and ``DERIVATIVES`` of the
 generated module.
 """
 
@@ -12,7 +12,7 @@ import torch
 from pdecomp.backends.engines.api import _check_repeatable, _fields, _links
 from pdecomp.backends.engines.torch_runtime import _grad, _keep
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 
@@ -30,8 +30,8 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     _check_repeatable(coords, tuple(shape))
     leaves = [c.detach().expand(shape).clone().requires_grad_() for c in coords]
     fields = _fields(model(*leaves), field_axis)
-    values = dict(zip(FIELDS, fields))
-    for f, field in enumerate(FIELDS):
+    values = dict(zip(OUTPUTS, fields))
+    for f, field in enumerate(OUTPUTS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
         d = {"": fields[f]}
         for suffix in _links(mine):

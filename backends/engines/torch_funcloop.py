@@ -2,7 +2,7 @@
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
 field values and those derivatives, one backward pass per output function and link.
-Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
+Reads ``OUTPUTS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from pdecomp.backends.engines.api import _children, _fields, _links
 from pdecomp.backends.engines.torch_runtime import _keep
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 
@@ -29,8 +29,8 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     leaves = [c.detach().requires_grad_() for c in torch.broadcast_tensors(*coords)]
     points = leaves[0].shape
     fields = _fields(model(*leaves), field_axis)
-    values = dict(zip(FIELDS, fields))
-    for f, field in enumerate(FIELDS):
+    values = dict(zip(OUTPUTS, fields))
+    for f, field in enumerate(OUTPUTS):
         mine = [name for name in wanted if DERIVATIVES[name][0] == field]
         if not mine:
             continue

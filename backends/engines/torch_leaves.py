@@ -2,7 +2,7 @@
 
 Input: the fields computed from coordinate tensors ``xs`` of the fields' shape, those
 tensors, and the derivative names wanted. Output: a dict of the field values and those
-derivatives. Reads ``FIELDS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
+derivatives. Reads ``OUTPUTS``, ``CHAIN`` and ``DERIVATIVES`` of the generated module.
 Exact when each output depends on the coordinates of its own point alone: then
 ``d(sum u)/d x[o] = du[o]/dx[o]``.
 """
@@ -14,7 +14,7 @@ import torch
 from pdecomp.backends.engines.api import _children, _links, _members
 
 COORDS: tuple = ()  # placeholders: the generated module's tables
-FIELDS: tuple = ()
+OUTPUTS: tuple = ()
 CHAIN: dict = {}
 DERIVATIVES: dict = {}
 
@@ -27,9 +27,9 @@ def _pointwise(fields, xs, wanted, create_graph):
     ones: the gradients are d(sum p)/d xs[k], i.e. the per-point derivatives. Linear
     operators in `wanted` are left to the caller (their members are computed here).
     """
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     members = _members(wanted)
-    for f, field in enumerate(FIELDS):
+    for f, field in enumerate(OUTPUTS):
         mine = [name for name in members if DERIVATIVES[name][0] == field]
         if not mine:
             continue

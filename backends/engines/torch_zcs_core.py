@@ -2,7 +2,7 @@
 
 Input: the fields computed at coordinates shifted by zero scalars, the scalars, and the
 derivative names wanted (derivatives and linear operators, ``COMBINATIONS``). Output: a
-dict of the field values and those derivatives. Reads ``FIELDS`` and ``CHAIN``.
+dict of the field values and those derivatives. Reads ``OUTPUTS`` and ``CHAIN``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from pdecomp.backends.engines.api import _by_suffix, _by_terms, _children, _links
 from pdecomp.backends.engines.torch_runtime import _grads
 
-FIELDS: tuple = ()  # placeholders: the generated module's tables
+OUTPUTS: tuple = ()  # placeholders: the generated module's tables
 CHAIN: dict = {}
 
 
@@ -23,7 +23,7 @@ def _zcs(fields, zs, wanted, create_graph):
     A linear operator of COMBINATIONS is summed on the omega-derivatives first, so one
     pass w.r.t. a gives it (for every field with the same terms at once).
     """
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     if not wanted:
         return values
     weights = [torch.ones_like(u, requires_grad=True) for u in fields]

@@ -38,6 +38,8 @@ import jax.numpy as jnp
 
 COORDS = ("x", "t")
 FIELDS = ("u",)
+FUNCTIONS = ()
+OUTPUTS = FIELDS + FUNCTIONS  # what the engines differentiate
 PARAMS = {
     "nu": (1/100)/math.pi,
 }
@@ -117,8 +119,10 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
         the fields (FIELDS): one array for one field; a tuple/list in field order or a
         dict by field name for several (or one array with the fields on `field_axis`).
     coords: one array per coordinate, of any shapes the model accepts.
-    values: params (optional, defaults in PARAMS) and inputs (required by the equations
-        that read them), as keywords.
+    values: params (optional, defaults in PARAMS), inputs and functions (required by the
+        equations that read them), as keywords. A function is a callable of the
+        coordinates, called with the same (shifted) coordinates as the model; an array is
+        accepted where the equations evaluated need no derivative of it.
     create_graph: keep the graph of the derivatives (needed to train through them).
     """
     return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
@@ -148,13 +152,14 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
     for name in names:
         for arg in EQUATIONS[name][1]:
             value, _, site = arg.partition("__")
-            if value in FIELDS or value in DERIVATIVES:
+            if value in FIELDS or value in DERIVATIVES or value in COMBINATIONS:
                 wanted = sites.setdefault(site, [])
-                if value in DERIVATIVES and value not in wanted:
+                if value not in FIELDS and value not in wanted:
                     wanted.append(value)
     for site, wanted in sites.items():
         at = _at_face(coords, site)
         found = _differentiate(_derivatives, model, at, wanted, create_graph, field_axis)
+        found = _combine(found, wanted)
         env.update((f"{key}__{site}" if site else key, v) for key, v in found.items())
     like = next(v for key, v in env.items() if key.partition("__")[0] in FIELDS)
     return _finish(names, env, like)  # every residual of the fields' shape
@@ -244,10 +249,11 @@ def _broadcast(a, b):
 def _keywords(names, values, like):
     """Params (file defaults filled in) and the inputs the equations `names` read."""
     for key in values:
-        if key not in PARAMS and key not in INPUTS:
+        if key not in PARAMS and key not in INPUTS and key not in FUNCTIONS:
             raise TypeError(
                 f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
                 f"inputs: {', '.join(INPUTS) or 'none'}"
+                + (f"; functions: {', '.join(FUNCTIONS)}" if FUNCTIONS else "")
             )
     env = {}
     for name in names:
@@ -261,8 +267,14 @@ def _keywords(names, values, like):
     return env
 
 
+class _Outputs(tuple):
+    """A wrapped model's output: fields, then functions (OUTPUTS), already normalised."""
+
+
 def _fields(out, field_axis):
     """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, _Outputs):  # from _with_functions: fields and functions (OUTPUTS)
+        return tuple(out)
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -357,7 +369,7 @@ def _by_terms(wanted):
         if name in COMBINATIONS:
             field, terms = COMBINATIONS[name]
             key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
-            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+            groups.setdefault(key, []).append((name, OUTPUTS.index(field)))
     return list(groups.items())
 
 
@@ -380,7 +392,7 @@ def _by_suffix(wanted):
         if name not in DERIVATIVES:
             continue
         field, suffix = DERIVATIVES[name]
-        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+        groups.setdefault(suffix, []).append((name, OUTPUTS.index(field)))
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
 
 
@@ -432,6 +444,19 @@ def _to_value(name, value, like):
         return jnp.asarray(value, dtype=like.dtype)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name!r} must be a number or an array: {error}") from None
+
+
+def _broadcast_function(name, value, like):
+    """A function's value (array or number) broadcast to the fields' shape ``like``."""
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
+    try:
+        return jnp.broadcast_to(value, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
 
 
 def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
@@ -666,7 +691,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         return lambda z, a: jax.grad(f)(z, a)[k]
 
     fields = fields_at(zs)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     weights = tuple(jnp.ones_like(u) for u in fields)
     functions = {"": omega}
     for suffix in _links(wanted):

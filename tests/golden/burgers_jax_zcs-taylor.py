@@ -35,6 +35,8 @@ from jax.experimental import jet
 
 COORDS = ("x", "t")
 FIELDS = ("u",)
+FUNCTIONS = ()
+OUTPUTS = FIELDS + FUNCTIONS  # what the engines differentiate
 PARAMS = {
     "nu": (1/100)/math.pi,
 }
@@ -104,8 +106,10 @@ def residuals(model, /, *coords, create_graph=True, field_axis=-1, **values):
         the fields (FIELDS): one array for one field; a tuple/list in field order or a
         dict by field name for several (or one array with the fields on `field_axis`).
     coords: one array per coordinate, of any shapes the model accepts.
-    values: params (optional, defaults in PARAMS) and inputs (required by the equations
-        that read them), as keywords.
+    values: params (optional, defaults in PARAMS), inputs and functions (required by the
+        equations that read them), as keywords. A function is a callable of the
+        coordinates, called with the same (shifted) coordinates as the model; an array is
+        accepted where the equations evaluated need no derivative of it.
     create_graph: keep the graph of the derivatives (needed to train through them).
     """
     return _evaluate(tuple(EQUATIONS), model, coords, create_graph, field_axis, values)
@@ -138,6 +142,8 @@ def _evaluate(names, model, coords, create_graph, field_axis, values):
             for a in EQUATIONS[name][1]
             if (a in DERIVATIVES or a in COMBINATIONS) and a not in wanted
         ]
+    if FUNCTIONS:
+        model = _with_functions(model, _functions(names, values, coords[0]), field_axis)
     derived = _differentiate(_derivatives, model, coords, wanted, create_graph, field_axis)
     env.update(_combine(derived, wanted))
     return _finish(names, env, env[FIELDS[0]])
@@ -227,10 +233,11 @@ def _broadcast(a, b):
 def _keywords(names, values, like):
     """Params (file defaults filled in) and the inputs the equations `names` read."""
     for key in values:
-        if key not in PARAMS and key not in INPUTS:
+        if key not in PARAMS and key not in INPUTS and key not in FUNCTIONS:
             raise TypeError(
                 f"unknown keyword argument {key!r}; params: {', '.join(PARAMS) or 'none'}; "
                 f"inputs: {', '.join(INPUTS) or 'none'}"
+                + (f"; functions: {', '.join(FUNCTIONS)}" if FUNCTIONS else "")
             )
     env = {}
     for name in names:
@@ -244,8 +251,14 @@ def _keywords(names, values, like):
     return env
 
 
+class _Outputs(tuple):
+    """A wrapped model's output: fields, then functions (OUTPUTS), already normalised."""
+
+
 def _fields(out, field_axis):
     """The model's output as a tuple of arrays, one per field, in FIELDS order."""
+    if isinstance(out, _Outputs):  # from _with_functions: fields and functions (OUTPUTS)
+        return tuple(out)
     if isinstance(out, dict):
         missing = [f for f in FIELDS if f not in out]
         unknown = [k for k in out if k not in FIELDS]
@@ -340,7 +353,7 @@ def _by_terms(wanted):
         if name in COMBINATIONS:
             field, terms = COMBINATIONS[name]
             key = tuple((DERIVATIVES[member][1], c) for member, c in terms)
-            groups.setdefault(key, []).append((name, FIELDS.index(field)))
+            groups.setdefault(key, []).append((name, OUTPUTS.index(field)))
     return list(groups.items())
 
 
@@ -363,7 +376,7 @@ def _by_suffix(wanted):
         if name not in DERIVATIVES:
             continue
         field, suffix = DERIVATIVES[name]
-        groups.setdefault(suffix, []).append((name, FIELDS.index(field)))
+        groups.setdefault(suffix, []).append((name, OUTPUTS.index(field)))
     return [(suffix, groups[suffix]) for suffix in CHAIN if suffix in groups]
 
 
@@ -415,6 +428,19 @@ def _to_value(name, value, like):
         return jnp.asarray(value, dtype=like.dtype)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name!r} must be a number or an array: {error}") from None
+
+
+def _broadcast_function(name, value, like):
+    """A function's value (array or number) broadcast to the fields' shape ``like``."""
+    if not _is_array(value):  # a number: the fields' dtype; an array stays as it is
+        value = _to_value(name, value, like)
+    try:
+        return jnp.broadcast_to(value, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"function {name!r} has shape {tuple(value.shape)}, not broadcastable to the "
+            f"fields' shape {tuple(like.shape)}"
+        ) from None
 
 
 def _differentiate(engine, model, coords, wanted, create_graph, field_axis):
@@ -472,10 +498,10 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
         fields, series[j] = along(TAYLOR_DIRECTIONS[j])
     if not used:
         fields = _fields(model(*coords), field_axis)
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(OUTPUTS, fields))
     for name in wanted:
         k, terms = TAYLOR[name]
-        f = FIELDS.index(DERIVATIVES[name][0])
+        f = OUTPUTS.index(DERIVATIVES[name][0])
         values[name] = sum(w * series[j][f][k - 1] for j, w in terms)
     return values
 
