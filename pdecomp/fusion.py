@@ -94,13 +94,18 @@ def _replanned(equation: PlannedEquation, expr, plan: Plan, combinations) -> Pla
         return equation
     used = {s.name for s in expr.free_symbols}
     coords = [c for c in plan.system.coords if c in used]
-    values = [v for v in (*plan.system.fields, *plan.derivatives) if v in used]
+    system = plan.system
+    values = [v for v in (*system.fields, *system.functions, *plan.derivatives) if v in used]
     values += [c for c in combinations if c in used]
     params = [p for p in equation.params if p in used]
     inputs = [i for i in equation.inputs if i in used]
+    read = {plan.derivatives[v][0] for v in values if v in plan.derivatives}
+    read |= {combinations[c][0] for c in combinations if c in used}
+    functions = [f for f in system.functions if f in used or f in read]
     return dataclasses.replace(
         equation,
         expr=expr,
+        functions=tuple(functions),
         args=(*coords, *values, *params, *inputs),
         derivatives=tuple(values),
         params=tuple(params),

@@ -52,7 +52,7 @@ eq dq: atan(uq) + uq^(1/3) = 0
 """
 MINIMAL = "coords xq\nfields uq\neq aq: uq = 1\n"  # no derivatives, params or inputs
 REFERENCE_USER = {"referenceq", "xq", "tq", "uq", "vq", "nuq", "kq", "fq", "gq"}
-REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq"}
+REFERENCE_USER |= {"aq", "bq", "cq", "dq", "eq_aq", "eq_bq", "eq_cq", "eq_dq", "fnq"}
 EVALUATORS = {"eval", "exec", "compile", "__import__", "open", "input", "breakpoint"}
 # Words of equation text: functions, operators, constants, vector and complex operators.
 LANGUAGE = {
@@ -63,7 +63,7 @@ LANGUAGE = {
     *checks.COMPLEX_FUNCTIONS,
 }
 TABLES = ("COORDS", "FIELDS", "PARAMS", "INPUTS", "CHAIN", "DERIVATIVES", "GROUPS", "EQUATIONS")
-TABLES += ("COMBINATIONS",)  # fused linear operators
+TABLES += ("COMBINATIONS", "FUNCTIONS")  # fused linear operators, functions of the coords
 DOMAIN_TABLES = ("DOMAIN", "WHERE", "PERIODIC")  # only in systems with a domain
 # The same reference systems with a box, for modules that carry sampling and the loss.
 DOMAIN_LINES = ("domain xq in [0, 1], tq in [0, 1]\n", "domain xq in [0, 1]\n")
@@ -111,11 +111,14 @@ def _words(text: str) -> set[str]:
 
 
 @cache
-def _reference(backend: str, method: str, domain: bool) -> tuple[list[str], set[str], set[str]]:
+def _reference(
+    backend: str, method: str, domain: bool, functions: bool
+) -> tuple[list[str], set[str], set[str]]:
     """The generator's own text: the rest of the module, its imports, its docstring words."""
     rests, imports, words = [], set(), set()
     for text, box in zip((REFERENCE, MINIMAL), DOMAIN_LINES):
         text = text + box if domain else text
+        text = text + "functions fnq\n" if functions else text
         pde = pdecomp.compile(pdecomp.loads(text, "reference.pde"), backend, method)
         tree = ast.parse(pde.source)
         parts = _split(tree)
@@ -130,7 +133,8 @@ def _reference(backend: str, method: str, domain: bool) -> tuple[list[str], set[
 def assert_safe_module(pde) -> None:
     """The generated module holds user text only as validated names and numbers."""
     system, plan = pde.system, pde.plan
-    rest, imports, words = _reference(pde.backend, pde.method, system.domain is not None)
+    domain, functions = system.domain is not None, bool(system.functions)
+    rest, imports, words = _reference(pde.backend, pde.method, domain, functions)
     tree = ast.parse(pde.source)
     parts = _split(tree)
     assert [_without_docstrings(n) for n in parts["rest"]] == rest, "unexpected statement"
@@ -141,6 +145,7 @@ def assert_safe_module(pde) -> None:
     for function, equation in zip(parts["equations"], plan.equations, strict=True):
         _assert_equation(function, equation.args)
     user = {*system.coords, *system.fields, *system.inputs, *(p.name for p in system.params)}
+    user |= set(system.functions)
     user |= set(system.lets) | set(system.equations) | {system.name} | set(plan.derivatives)
     user |= {g.name for g in system.groups} | set(system.complex_fields)
     # The file's name is written in the header: its letters, digits and "._ +-<>" may
@@ -164,6 +169,7 @@ def _assert_tables(tables: list[ast.Assign], plan) -> None:
         "CHAIN": {n.suffix: (parents.get(n.parent, ""), n.coord) for n in plan.chain},
         "DERIVATIVES": plan.derivatives,
         "GROUPS": {g.name: g.components for g in system.groups},
+        "FUNCTIONS": system.functions,
     }
     found = {t.targets[0].id: t.value for t in tables}
     names = TABLES + (DOMAIN_TABLES if system.domain is not None else ())
