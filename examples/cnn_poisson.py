@@ -51,6 +51,7 @@ import scipy.sparse.linalg as spla
 import torch
 
 import pdecomp
+from examples.memory import print_step_peak
 
 PDE_FILE = Path(__file__).with_suffix(".pde")
 CENTRES = ((0.3, 0.3), (0.7, 0.35), (0.45, 0.72))  # the bumps p_k of the source
@@ -277,22 +278,12 @@ def peak_step_memory(method, config):
     return json.loads(done.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
-def _status_kib(key):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise KeyError(key)
-
-
 def measure_step(method, config):
     pde = pdecomp.compile(PDE_FILE, backend="torch", method=method)
     net = initial_model(config)
     X, Y = grids(config["n"])
     c = torch.rand(config["batch"], len(CENTRES), generator=torch.Generator().manual_seed(1))
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-    before = _status_kib("VmRSS")
-    loss_fn(pde, net, X, Y, c).backward()
-    print(json.dumps({"peak_mib": (_status_kib("VmHWM") - before) / 1024}))
+    print_step_peak(lambda: loss_fn(pde, net, X, Y, c).backward())
 
 
 # ---- report ------------------------------------------------------------------------------

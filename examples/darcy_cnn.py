@@ -38,6 +38,7 @@ import torch
 
 import pdecomp
 from examples import fno_torch
+from examples.memory import print_step_peak
 from examples.references.elliptic import sample_torus_grf, solve_square
 from pdecomp import interpolate
 
@@ -157,10 +158,7 @@ def measure_step(method, config):
     X, Y = grids(config["n"])
     g = torch.as_tensor(sample_g(config["batch"], config["n"], seed=1), dtype=torch.float32)
     loss_fn(pde, net, X, Y, g).backward()
-    Path("/proc/self/clear_refs").write_text("5")
-    before = fno_torch._status_kib("VmRSS")
-    loss_fn(pde, net, X, Y, g).backward()
-    print(json.dumps({"peak_mib": (fno_torch._status_kib("VmHWM") - before) / 1024}))
+    print_step_peak(lambda: loss_fn(pde, net, X, Y, g).backward())
 
 
 def table(results, config, ref_error):

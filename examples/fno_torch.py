@@ -33,6 +33,7 @@ import torch
 
 import pdecomp
 from examples import fno_common as common
+from examples.memory import print_step_peak
 from pdecomp import interpolate
 
 
@@ -121,13 +122,6 @@ def peak_step_memory(method, config, module="examples.fno_torch"):
     return json.loads(done.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
-def _status_kib(key):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise KeyError(key)
-
-
 def measure_step(method, config):
     pde = pdecomp.compile(common.PDE_FILE, backend="torch", method=method)
     net = network(config)
@@ -137,10 +131,7 @@ def measure_step(method, config):
         for v in common.sample_inputs(config["batch"], config["n"], seed=1)
     )
     loss_fn(pde, net, X, Y, g, f).backward()  # warm-up: allocator and FFT plans
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-    before = _status_kib("VmRSS")
-    loss_fn(pde, net, X, Y, g, f).backward()
-    print(json.dumps({"peak_mib": (_status_kib("VmHWM") - before) / 1024}))
+    print_step_peak(lambda: loss_fn(pde, net, X, Y, g, f).backward())
 
 
 def main(argv=None):
