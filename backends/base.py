@@ -22,7 +22,7 @@ import re
 
 import sympy
 
-from pdecomp.backends import engines
+from pdecomp.backends import engines, taylor
 from pdecomp.backends._printer import FrameworkPrinter
 from pdecomp.domains import describe_domain
 from pdecomp.expand import declared_fields, statements
@@ -127,10 +127,12 @@ class Backend(abc.ABC):
         return text
 
     def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
-        """Module-level tables a method needs: the stencil order of fd2/fd4."""
+        """Module-level tables a method needs: fd2/fd4's stencil order, zcs-taylor's directions."""
         if method in ("fd2", "fd4"):
             comment = f"# Method {method}: the order of the finite-difference stencils."
             return f"{comment}\nFD_ORDER = {method[2:]}"
+        if method == "zcs-taylor":
+            return taylor.tables_source(plan, printer)
         return ""
 
     def _header(self, plan: Plan, method: str, source_name: str, version: str) -> str:

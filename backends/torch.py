@@ -39,13 +39,14 @@ class TorchBackend(Backend):
         "zcs-or-pointwise": ("torch_zcs_core", "torch_leaves", "torch_layout"),
         "pointwise": ("torch_leaves", "torch_pointwise"),
         "zcs-fwd": ("torch_zcs_fwd",),
+        "zcs-taylor": ("torch_jet", "torch_zcs_taylor"),
         "funcloop": ("torch_funcloop",),
         "datavect": ("torch_datavect",),
         "fd2": ("torch_fd", "fd"),
         "fd4": ("torch_fd", "fd"),
         "spectral": ("torch_spectral", "spectral"),
     }
-    fused = ("zcs", "zcs-or-pointwise")
+    fused = ("zcs", "zcs-or-pointwise", "zcs-taylor")
 
 
 BACKEND = TorchBackend()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from pdecomp.analyze import analyze
-from pdecomp.backends.jax import taylor_tables
+from pdecomp.backends.taylor import taylor_tables
 from pdecomp.build import build
 from pdecomp.errors import PDEError
 from pdecomp.files import normalise, read_source
