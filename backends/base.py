@@ -57,9 +57,12 @@ METHOD_DOCS = {
     "spectral": "spectral differentiation on a periodic output grid (PINO-style): each\n"
     "coordinate grid is uniform along one axis, one period without its endpoint; each link\n"
     "of CHAIN is one FFT first derivative (Nyquist mode's derivative zero)",
-    "zcs-taylor": "Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in\n"
-    "the space of the zero scalars gives all orders of directional derivatives at once;\n"
-    "mixed derivatives are exact combinations of directions (polarization)",
+    "zcs-taylor": "Taylor-mode Zero Coordinate Shift: one jet along each direction in the space\n"
+    "of the zero scalars gives all orders of directional derivatives at once; mixed\n"
+    "derivatives are exact combinations of directions (polarization); torch propagates\n"
+    "all directions in one model call and only the combinations read at the top order",
+    "taylor-or-zcs": "zcs-taylor where every operation the model calls has a Taylor rule;\n"
+    "otherwise (a model found without one is remembered) zcs-or-pointwise",
 }
 
 
@@ -131,7 +134,7 @@ class Backend(abc.ABC):
         if method in ("fd2", "fd4"):
             comment = f"# Method {method}: the order of the finite-difference stencils."
             return f"{comment}\nFD_ORDER = {method[2:]}"
-        if method == "zcs-taylor":
+        if method in ("zcs-taylor", "taylor-or-zcs"):
             return taylor.tables_source(plan, printer)
         return ""
 

@@ -36,17 +36,30 @@ class TorchBackend(Backend):
     given = "torch_given"
     methods = {
         "zcs": ("torch_zcs_core", "torch_zcs"),
-        "zcs-or-pointwise": ("torch_zcs_core", "torch_leaves", "torch_layout"),
+        "zcs-or-pointwise": (
+            "torch_zcs_core",
+            "torch_leaves",
+            "torch_layout",
+            "torch_zcs_or_pointwise",
+        ),
         "pointwise": ("torch_leaves", "torch_pointwise"),
         "zcs-fwd": ("torch_zcs_fwd",),
-        "zcs-taylor": ("torch_jet", "torch_zcs_taylor"),
+        "zcs-taylor": ("torch_jet", "torch_taylor", "torch_zcs_taylor"),
+        "taylor-or-zcs": (
+            "torch_zcs_core",
+            "torch_leaves",
+            "torch_layout",
+            "torch_jet",
+            "torch_taylor",
+            "torch_taylor_or_zcs",
+        ),
         "funcloop": ("torch_funcloop",),
         "datavect": ("torch_datavect",),
         "fd2": ("torch_fd", "fd"),
         "fd4": ("torch_fd", "fd"),
         "spectral": ("torch_spectral", "spectral"),
     }
-    fused = ("zcs", "zcs-or-pointwise", "zcs-taylor")
+    fused = ("zcs", "zcs-or-pointwise", "zcs-taylor", "taylor-or-zcs")
 
 
 BACKEND = TorchBackend()

@@ -57,7 +57,7 @@ ROWS = (
         "reaction_diffusion",
         "deeponet",
         (50, 2000),
-        ("auto", "zcs", "deepxde"),
+        ("auto", "zcs", "zcs-taylor", "deepxde"),
         "torch_reaction_diffusion",
         "hand reverse ZCS",
         128,

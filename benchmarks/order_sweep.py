@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = tuple(range(1, 10))
 METHODS = {
-    "torch": ("zcs", "zcs-fwd", "funcloop", "datavect"),
+    "torch": ("zcs", "zcs-fwd", "zcs-taylor", "funcloop", "datavect"),
     "jax": ("zcs", "zcs-fwd", "zcs-taylor", "datavect"),
 }
 COMPILE_CAP = 60.0  # seconds of JAX trace + compile past which a method stops

@@ -28,6 +28,7 @@ METHODS = (
     "datavect",
     "pointwise",
     "zcs-or-pointwise",
+    "taylor-or-zcs",
     "fd2",
     "fd4",
     "spectral",
@@ -36,18 +37,21 @@ METHODS = (
 
 # What `method="auto"` picks, per backend and highest derivative order of the system:
 # the fastest method measured at that order (docs/methods.md, benchmarks/results/
-# order-sweep.md; orders past 5 use the order-5 choice). torch's decides the layout at
-# call time; JAX's Taylor mode falls back to zcs-fwd past its basis limit.
+# order-sweep.md and exact.md; orders past 5 use the order-5 choice). torch's decides at
+# call time: the layout (per-point leaves for a pointwise model, else reverse ZCS) and,
+# from order 3, Taylor mode unless the model calls an operation without a Taylor rule.
 AUTO = {
     "torch": {
         1: "zcs-or-pointwise",
         2: "zcs-or-pointwise",
-        3: "zcs-or-pointwise",
-        4: "zcs-or-pointwise",
-        5: "zcs-or-pointwise",
+        3: "taylor-or-zcs",
+        4: "taylor-or-zcs",
+        5: "taylor-or-zcs",
     },
     "jax": {1: "zcs-fwd", 2: "zcs-fwd", 3: "zcs-taylor", 4: "zcs-fwd", 5: "zcs-taylor"},
 }
+# Where Taylor mode's basis is too large for a system, auto takes the method beside it.
+TAYLOR_FALLBACK = {"zcs-taylor": "zcs-fwd", "taylor-or-zcs": "zcs-or-pointwise"}
 
 
 def auto_method(backend: str, max_order: int) -> str:
@@ -105,11 +109,11 @@ def compile(  # noqa: A001 - the public name users expect: pdecomp.compile(...)
     auto = method == "auto"
     if auto:
         method = auto_method(backend, plan.max_order)
-    if auto and method == "zcs-taylor":
+    if auto and method in TAYLOR_FALLBACK:
         try:
             taylor_tables(plan)  # too many unknown derivatives of one order for Taylor mode
         except PDEError:
-            method = "zcs-fwd"
+            method = TAYLOR_FALLBACK[method]
     if method in target.fused:
         plan = fuse(plan)  # Plan -> Plan: linear operators read as one value each
     source = target.emit(plan, method, Path(system.file).name, __version__)  # Plan -> str

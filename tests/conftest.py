@@ -36,8 +36,10 @@ def backend(request):
 # Every exact derivative method (fd2/fd4 are approximations, tested in test_grid.py).
 EXACT = [(b, m) for b in BACKENDS for m in METHODS] + [
     ("jax", "zcs-taylor"),
+    ("torch", "zcs-taylor"),
     ("torch", "pointwise"),
     ("torch", "zcs-or-pointwise"),
+    ("torch", "taylor-or-zcs"),
 ]
 
 

@@ -170,9 +170,9 @@ def test_auto_picks_the_measured_method_per_backend_and_order():
             assert f"Derivatives by method '{pde.method}'" in pde.source
 
 
-def test_taylor_is_jax_only():
-    with pytest.raises(ValueError, match="backend 'torch' has no method 'zcs-taylor'"):
-        pdecomp.compile(pdecomp.loads("coords x\nfields u\neq e: u_x"), method="zcs-taylor")
+def test_per_point_layout_methods_are_torch_only():
+    with pytest.raises(ValueError, match="backend 'jax' has no method 'zcs-or-pointwise'"):
+        pdecomp.compile(pdecomp.loads("coords x\nfields u\neq e: u_x"), "jax", "zcs-or-pointwise")
 
 
 def test_taylor_mixed_fourth_order_uses_polarization():

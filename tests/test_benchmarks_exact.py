@@ -63,8 +63,8 @@ def test_exact_rows_run_and_report():
         "machine": {"rounds": 1, "load": 0.0, "wall_min": 0.0, "python": "3", "quick": True},
     }
     methods = rows[0]["methods"]
-    assert set(methods) == {"reference", "auto", "zcs", "pointwise"}
-    assert methods["auto"]["resolved"] == "zcs-or-pointwise"
+    assert set(methods) == {"reference", "auto", "zcs", "pointwise", "zcs-taylor"}
+    assert methods["auto"]["resolved"] == "taylor-or-zcs"
     assert all(v["cpu_ms"] > 0 and v["memory_bytes"] > 0 for v in methods.values())
     assert "Euler-beam PINN" in exact.report(record)
 

@@ -161,7 +161,7 @@ TORCH_ENGINES = [
     "torch_funcloop",
     "torch_datavect",
     "torch_pointwise",
-    "torch_layout",
+    "torch_zcs_or_pointwise",
 ]
 JAX_ENGINES = ["jax_zcs", "jax_zcs_fwd", "jax_funcloop", "jax_datavect"]
 

@@ -75,6 +75,8 @@ def test_fusion_reads_each_linear_operator_as_one_value():
         ("jax", "zcs"),
         ("jax", "zcs-fwd"),
         ("jax", "zcs-taylor"),
+        ("torch", "zcs-taylor"),
+        ("torch", "taylor-or-zcs"),
     ],
 )
 def test_fused_plate_matches_sympy(backend, method):
@@ -138,12 +140,13 @@ def _hand_ks(model, xs, ts):
     return d(u, ts) + u * u_x + u_xx + d(d(u_xx, xs), xs)
 
 
-def test_auto_on_a_pinn_is_per_point_autograd(monkeypatch):
+def test_zcs_or_pointwise_on_a_pinn_is_per_point_autograd(monkeypatch):
     net = MLP(2)
     rng = np.random.default_rng(5)
     xs, ts = (torch.tensor(rng.uniform(0, 1, 40)) for _ in range(2))
-    auto = pdecomp.compile(pdecomp.loads(KS), method="auto")
-    assert auto.method == "zcs-or-pointwise"
+    # fourth order: auto is Taylor mode (tests/test_torch_taylor.py); its fallback is this
+    assert pdecomp.compile(pdecomp.loads(KS), method="auto").method == "taylor-or-zcs"
+    auto = pdecomp.compile(pdecomp.loads(KS), method="zcs-or-pointwise")
     others = {m: pdecomp.compile(pdecomp.loads(KS), method=m) for m in ("zcs", "pointwise")}
     want = _hand_ks(net, xs, ts)
     auto.residual("e", net, xs, ts)  # the first call checks the layout (one more call)
@@ -225,10 +228,11 @@ def test_verify_checks_a_fused_operator_through_its_members(backend):
 def test_auto_past_fourth_order_takes_taylor_mode_in_jax_within_its_basis():
     high = pdecomp.loads("coords x, y\nfields u\neq e: d(u, x, 6) + d(u, y, 6)")
     assert pdecomp.compile(high, backend="jax", method="auto").method == "zcs-taylor"
-    assert pdecomp.compile(high, backend="torch", method="auto").method == "zcs-or-pointwise"
+    assert pdecomp.compile(high, backend="torch", method="auto").method == "taylor-or-zcs"
     # 36 unknown seventh derivatives in 3-D: past Taylor mode's basis, forward mode instead
     wide = pdecomp.loads("coords x, y, z\nfields u\neq e: d(d(u, x, 3), y, 4) + d(u, z, 7)")
     assert pdecomp.compile(wide, backend="jax", method="auto").method == "zcs-fwd"
+    assert pdecomp.compile(wide, backend="torch", method="auto").method == "zcs-or-pointwise"
 
 
 def test_residuals_from_reads_a_fused_operator_through_its_members():

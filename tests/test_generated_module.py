@@ -40,6 +40,7 @@ NO_DOMAIN = GOLDEN / "burgers.pde"
         ("jax", "zcs-taylor"),
         ("torch", "fd2"),
         ("torch", "zcs-or-pointwise"),
+        ("torch", "zcs-taylor"),
     ],
 )
 def test_golden(backend, method):

@@ -76,7 +76,13 @@ def test_kovasznay_exact_solution(backend):
 
 @pytest.mark.parametrize(
     "backend_method",
-    [("torch", "zcs"), ("torch", "zcs-fwd"), ("jax", "zcs"), ("jax", "zcs-taylor")],
+    [
+        ("torch", "zcs"),
+        ("torch", "zcs-fwd"),
+        ("torch", "zcs-taylor"),
+        ("jax", "zcs"),
+        ("jax", "zcs-taylor"),
+    ],
     ids=lambda p: f"{p[0]}-{p[1]}",
 )
 def test_beltrami_exact_solution(backend_method):

@@ -320,6 +320,12 @@ def _unary(name, x):
         return _compose(
             x, torch.relu(x0) if name == "relu" else x0.abs(), [slope] + [None] * (order - 1)
         )
+    if name == "atan":
+        # atan^(j)(x) = (j - 1)! cos(t)^j sin(j (t + pi / 2)), t = atan(x)
+        t = torch.atan(x0)
+        cos = torch.cos(t)
+        derivatives = [cos**j * torch.sin(j * (t + math.pi / 2)) / j for j in range(1, order + 1)]
+        return _compose(x, t, derivatives)
     if name == "silu":
         return _mul(x, _unary("sigmoid", x))
     if name == "softplus":
@@ -434,8 +440,8 @@ _LINEAR = frozenset(
 )
 # Elementwise functions with their Taylor rule.
 _UNARY = frozenset(
-    "tanh sigmoid exp log sin cos sinh cosh sqrt rsqrt reciprocal square neg negative relu "
-    "abs silu softplus".split()
+    "tanh sigmoid exp log sin cos sinh cosh atan arctan sqrt rsqrt reciprocal square neg "
+    "negative relu abs silu softplus".split()
 )
 # Results that are piecewise constant in the jet: computed from its value alone.
 _CONSTANT = frozenset(
@@ -446,15 +452,18 @@ _CONSTANT = frozenset(
 
 def _dispatch(func, args, kwargs):
     """One torch operation on jets: by the tables above, else ``_NotTaylor``."""
-    name = (
-        getattr(func, "__name__", str(func)).strip("_")
-        if func is not torch.Tensor.__getitem__
-        else "__getitem__"
-    )
+    name = getattr(func, "__name__", str(func))
+    if name.startswith("__r") and name.endswith("__") and len(args) == 2:  # other OP jet
+        name, args = name[3:-2], (args[1], args[0])
+    name = {"getitem": "__getitem__"}.get(name.strip("_"), name.strip("_"))
     if name in _CONSTANT:
         return func(*_values(args), **_values(kwargs))
+    if kwargs.get("inplace") is False:  # F.silu(x, inplace=False), F.relu ...
+        kwargs = {k: v for k, v in kwargs.items() if k != "inplace"}
+    if name == "softplus" and tuple(args[1:]) in ((), (1,), (1, 20)) and not kwargs:
+        args = args[:1]  # nn.Softplus() passes its defaults beta=1, threshold=20
     if name in _UNARY and len(args) == 1 and not kwargs:
-        return _unary("neg" if name == "negative" else name, args[0])
+        return _unary({"negative": "neg", "arctan": "atan"}.get(name, name), args[0])
     if name in ("add", "sub", "subtract") and len(args) == 2:
         alpha = kwargs.pop("alpha", 1)
         if not kwargs:
@@ -463,7 +472,7 @@ def _dispatch(func, args, kwargs):
             )
     if name in ("mul", "multiply") and len(args) == 2 and not kwargs:
         return _mul(*args)
-    if name in ("div", "divide", "true_divide") and len(args) == 2 and not kwargs:
+    if name in ("div", "divide", "true_divide", "truediv") and len(args) == 2 and not kwargs:
         return _div(*args)
     if name == "pow" and len(args) == 2 and not kwargs:
         return _pow(*args) if isinstance(args[0], _Jet) else _exp(_mul(_jet_log(args[0]), args[1]))
@@ -474,8 +483,9 @@ def _dispatch(func, args, kwargs):
     if name == "einsum":
         return _einsum(args)
     if name == "where" and len(args) == 3 and not kwargs and not isinstance(args[0], _Jet):
-        condition = args[0]
-        return _linear(lambda ts: torch.where(condition, ts[0], ts[1]), list(args[1:]))
+        condition, like = args[0], next(_value(t) for t in args[1:] if isinstance(t, _Jet))
+        branches = [t if isinstance(t, _Jet) else torch.as_tensor(t).to(like) for t in args[1:]]
+        return _linear(lambda ts: torch.where(condition, ts[0], ts[1]), branches)
     if name in _LINEAR and args and not _has_jet(args[1:]) and not _has_jet(kwargs):
         return _linear(lambda t: func(t, *args[1:], **kwargs), args[0])
     raise _NotTaylor(name)

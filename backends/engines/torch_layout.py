@@ -1,4 +1,4 @@
-"""Per-point leaves where the layout allows, reverse ZCS elsewhere (``zcs-or-pointwise``).
+"""The choice by layout: per-point leaves where it allows, reverse ZCS elsewhere.
 
 Input: the model, the coordinates and the derivative names wanted. Output: a dict of the
 field values and those derivatives. One model call on the coordinates shifted by zero
@@ -24,7 +24,7 @@ from pdecomp.backends.engines.torch_zcs_core import _zcs
 _LAYOUTS = weakref.WeakKeyDictionary()  # model -> {(shapes, dtype, device, axis): bool}
 
 
-def _derivatives(model, coords, wanted, create_graph, field_axis):
+def _zcs_or_pointwise(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS."""
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     xs = [c + z for c, z in zip(coords, zs)]

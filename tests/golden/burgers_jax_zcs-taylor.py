@@ -1,9 +1,10 @@
 """Residuals of the PDE system 'burgers' from burgers.pde.
 
 Compiled by pdecomp 0.1.0 for jax. Derivatives by method 'zcs-taylor':
-Taylor-mode Zero Coordinate Shift (JAX jet): one jet along each direction in
-the space of the zero scalars gives all orders of directional derivatives at once;
-mixed derivatives are exact combinations of directions (polarization)
+Taylor-mode Zero Coordinate Shift: one jet along each direction in the space
+of the zero scalars gives all orders of directional derivatives at once; mixed
+derivatives are exact combinations of directions (polarization); torch propagates
+all directions in one model call and only the combinations read at the top order
 
 Coordinates (model arguments, in order): x, t; time: t
 Fields (model outputs, in order): u

@@ -567,13 +567,13 @@ def _points_shape_error(coords, shape):
     return None
 
 
-# ---- Per-point leaves where the layout allows, reverse ZCS elsewhere (zcs-or-pointwise)
+# ---- The choice by layout: per-point leaves where it allows, reverse ZCS elsewhere
 
 
 _LAYOUTS = weakref.WeakKeyDictionary()  # model -> {(shapes, dtype, device, axis): bool}
 
 
-def _derivatives(model, coords, wanted, create_graph, field_axis):
+def _zcs_or_pointwise(model, coords, wanted, create_graph, field_axis):
     """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS."""
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     xs = [c + z for c, z in zip(coords, zs)]
@@ -629,6 +629,14 @@ def _independent(model, coords, fields, field_axis):
             if bool(((u - v).abs() > tolerance)[~moved].any()):
                 return False
     return True
+
+
+# ---- Per-point leaves where the layout allows, reverse ZCS elsewhere (zcs-or-pointwise)
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS."""
+    return _zcs_or_pointwise(model, coords, wanted, create_graph, field_axis)
 
 
 # ---- Residuals from fields the caller already evaluated: the public residuals_from
