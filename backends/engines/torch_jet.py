@@ -29,14 +29,23 @@ class _NotTaylor(TypeError):
 
 
 class _Frame:
-    """What all jets of one evaluation share: the order K and the collapse ``mix``.
+    """What all jets of one evaluation share: the order K, the batch sizes, the collapse.
 
-    ``mix`` is None, or a (Q, R) tensor: the top coefficient then holds Q combinations of
-    the R directions' top coefficients.
+    ``sizes[k - 1]`` is how many directions c_k holds (None: all): the directions come
+    ordered by the highest order they are needed at, so those of c_k are a prefix of
+    those of c_(k-1), and a direction read only at low orders costs nothing above them.
+    ``mix`` is None, or a (Q, R_K) tensor: the top coefficient then holds Q combinations
+    of the top directions' coefficients.
     """
 
-    def __init__(self, order, mix):
-        self.order, self.mix = order, mix
+    def __init__(self, order, mix, sizes=None):
+        self.order, self.mix, self.sizes = order, mix, sizes
+
+    def cut(self, t, k):
+        """A coefficient of order below k restricted to the directions of c_k."""
+        if t is None or self.sizes is None or t.shape[0] <= self.sizes[k - 1]:
+            return t
+        return t[: self.sizes[k - 1]]
 
     def top(self, lower):
         """Cross terms of order K (one per direction) as the top coefficient holds them."""
@@ -216,7 +225,7 @@ def _mul(a, b):
     for k in range(1, order + 1):
         cross = None
         for i in range(1, k):
-            cross = _plus(cross, _times(sa[i - 1], sb[k - i - 1]))
+            cross = _plus(cross, _times(frame.cut(sa[i - 1], k), frame.cut(sb[k - i - 1], k)))
         if k == order:
             cross = frame.top(cross)
         series.append(_plus(_plus(_times(sa[k - 1], b0), _times(a0, sb[k - 1])), cross))
@@ -243,7 +252,7 @@ def _compose(x, value, derivatives):
         power = {
             k: term
             for k in range(j, order + 1)
-            if (term := _power_term(power, lower, k)) is not None
+            if (term := _power_term(power, lower, k, frame)) is not None
         }
         if not power:
             break
@@ -254,12 +263,12 @@ def _compose(x, value, derivatives):
     return _Jet(value, series, frame)
 
 
-def _power_term(previous, lower, k):
-    """[s^k] of (previous series) * (lower series)."""
+def _power_term(previous, lower, k, frame):
+    """[s^k] of (previous series) * (lower series), on the directions of c_k."""
     term = None
     for i, s in lower.items():
         if k - i in previous:
-            term = _plus(term, previous[k - i] * s)
+            term = _plus(term, frame.cut(previous[k - i], k) * frame.cut(s, k))
     return term
 
 
@@ -420,7 +429,7 @@ def _bilinear(func, a, b):
         cross = None
         for i in range(1, k):
             if sa[i - 1] is not None and sb[k - i - 1] is not None:
-                cross = _plus(cross, both(sa[i - 1], sb[k - i - 1]))
+                cross = _plus(cross, both(frame.cut(sa[i - 1], k), frame.cut(sb[k - i - 1], k)))
         if k == frame.order:
             cross = frame.top(cross)
         terms = [

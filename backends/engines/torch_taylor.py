@@ -37,18 +37,24 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
     if not wanted:
         return dict(zip(OUTPUTS, _fields(model(*coords), field_axis)))
     terms = {name: _taylor_terms(name) for name in wanted}
-    order = max(k for parts in terms.values() for k, _, _ in parts)
-    used = sorted({j for parts in terms.values() for _, j, _ in parts})
+    need = {}  # direction -> the highest order read along it
+    for parts in terms.values():
+        for k, j, _ in parts:
+            need[j] = max(need.get(j, 0), k)
+    used = sorted(need, key=lambda j: (-need[j], j))  # highest first: c_k's are a prefix
+    order = need[used[0]]
+    sizes = [sum(need[j] >= k for j in used) for k in range(1, order + 1)]
+    top = used[: sizes[-1]]
     rows = []  # the top order's combinations of directions, one per distinct weighting
     for parts in terms.values():
-        row = tuple(sum(w for k, j, w in parts if k == order and j == d) for d in used)
+        row = _top_row(parts, order, top)
         if any(row) and row not in rows:
             rows.append(row)
     like = coords[0]
     mix = None
-    if len(rows) < len(used):
+    if len(rows) < len(top):
         mix = torch.tensor(rows, dtype=like.dtype, device=like.device)
-    frame = _Frame(order, mix)
+    frame = _Frame(order, mix, sizes)
     directions = torch.tensor([TAYLOR_DIRECTIONS[j] for j in used], dtype=like.dtype)
     directions = directions.to(like.device)
     if order == 1 and mix is not None:  # c_1 is the top order: collapsed from the start
@@ -64,7 +70,7 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
     values = dict(zip(OUTPUTS, fields))
     series = {}
     for k in sorted({k for parts in terms.values() for k, _, _ in parts}):
-        batch = len(rows) if k == order and mix is not None else len(used)
+        batch = len(rows) if k == order and mix is not None else sizes[k - 1]
         series[k] = [_coefficient(u, k, batch) for u in outputs]
     for name, parts in terms.items():
         f = OUTPUTS.index(_field_of(name))
@@ -72,10 +78,9 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         for k, j, w in parts:
             if k < order or mix is None:
                 total = total + w * series[k][f][used.index(j)]
-        if mix is not None:
-            row = tuple(sum(w for k, j, w in parts if k == order and j == d) for d in used)
-            if any(row):
-                total = total + series[order][f][rows.index(row)]
+        row = _top_row(parts, order, top)
+        if mix is not None and any(row):
+            total = total + series[order][f][rows.index(row)]
         values[name] = _keep(total, create_graph)
     return values
 
@@ -89,6 +94,11 @@ def _taylor_terms(name):
         for j, w in pairs:
             parts[(k, j)] = parts.get((k, j), 0) + c * w * math.factorial(k)
     return [(k, j, w) for (k, j), w in parts.items() if w != 0]
+
+
+def _top_row(parts, order, top):
+    """The weights of one derivative's order-K terms on the top directions."""
+    return tuple(sum(w for k, j, w in parts if k == order and j == d) for d in top)
 
 
 def _field_of(name):
