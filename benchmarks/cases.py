@@ -80,15 +80,15 @@ class Case:
 # compiles for minutes at M=50, so the sweeps leave it out; the quick mode keeps every
 # headline method and a few cheap cases of each other table. `auto` is not measured on
 # its own: it resolves at compile time to one of these (pdecomp.pipeline.auto_method).
-JAX_COMPILED = COMPILED + ("zcs-taylor",)
+JAX_COMPILED = TORCH_COMPILED = COMPILED + ("zcs-taylor",)
 FULL_METHODS = {
-    "problems": {"torch": COMPILED + ("floor", "deepxde"), "jax": JAX_COMPILED + ("floor",)},
-    "pinn": {"torch": COMPILED + ("floor",), "jax": JAX_COMPILED + ("floor",)},
+    "problems": {"torch": TORCH_COMPILED + ("floor", "deepxde"), "jax": JAX_COMPILED + ("floor",)},
+    "pinn": {"torch": TORCH_COMPILED + ("floor",), "jax": JAX_COMPILED + ("floor",)},
     "sweeps": {"torch": ("zcs", "funcloop", "datavect"), "jax": ("zcs", "zcs-fwd")},
-    "order": {"torch": COMPILED, "jax": ("zcs", "zcs-fwd", "zcs-taylor")},
+    "order": {"torch": TORCH_COMPILED, "jax": ("zcs", "zcs-fwd", "zcs-taylor")},
     "taylor": {
         "jax": ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor"),
-        "torch": ("hand", "zcs", "zcs-fwd"),
+        "torch": ("hand", "zcs", "zcs-fwd", "zcs-taylor"),
     },
 }
 QUICK_METHODS = {
@@ -99,7 +99,7 @@ QUICK_METHODS = {
     "taylor": {"jax": ("taylor",), "torch": ("zcs",)},
 }
 HEADLINE_METHODS = {
-    "torch": COMPILED + ("hand", "deepxde", "floor"),
+    "torch": TORCH_COMPILED + ("hand", "deepxde", "floor"),
     "jax": JAX_COMPILED + ("hand", "floor"),
 }
 # Interleaved timings in one process (benchmarks.measure --paired), for the ratios the
@@ -107,8 +107,9 @@ HEADLINE_METHODS = {
 FULL_PAIRS = (
     ("headline", "torch", ("zcs", "hand", "deepxde")),
     ("headline", "jax", ("zcs", "zcs-fwd", "hand")),
-    ("taylor", "torch", ("hand", "zcs", "zcs-fwd")),
+    ("taylor", "torch", ("hand", "zcs", "zcs-fwd", "zcs-taylor")),
     ("taylor", "jax", ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor")),
+    ("order", "torch", ("zcs", "zcs-fwd", "zcs-taylor")),
     ("order", "jax", ("zcs", "zcs-fwd", "zcs-taylor")),
 )
 QUICK_PAIRS = (("headline", "torch", ("zcs", "hand")),)

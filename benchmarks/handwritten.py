@@ -5,7 +5,8 @@ the residual of the problem's interior equation, shape of the model's output.
 
 - Reverse-mode ZCS written directly in torch and in JAX, as one would after reading the
   paper, for reaction-diffusion (``u_t - D u_xx - k u^2 - f``) and the plate
-  (``D (w_xxxx + 2 w_xxyy + w_yyyy) - q``).
+  (``D (w_xxxx + 2 w_xxyy + w_yyyy) - q``); in torch also for the Burgers and Stokes
+  DeepONets (the paper's other two problems).
 - Per-point autograd for PINNs (coordinates as leaves; what DeepXDE does by default) in
   torch, and ``jax.vmap`` of per-point ``jax.grad`` in JAX, for Burgers
   (``u_t + u u_x - nu u_xx``), Kuramoto-Sivashinsky (``u_t + u u_x + u_xx + u_xxxx``)
@@ -17,7 +18,8 @@ the residual of the problem's interior equation, shape of the model's output.
   ``D4(1,1) + D4(1,-1) = 2 w_xxxx + 12 w_xxyy + 2 w_yyyy``, so
   ``lap(lap(w)) = (D4(1,1) + D4(1,-1)) / 6 + 2/3 (D4(1,0) + D4(0,1))``.
 
-The parameters match ``benchmarks/problems/*.pde`` (D = k = 0.01, nu = 0.01/pi, EI = 1).
+The parameters match ``benchmarks/problems/*.pde`` (D = k = 0.01, nu = 0.01/pi, EI = 1,
+mu = 0.01).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ RD_K = 0.01
 PLATE_D = 0.01
 BURGERS_NU = 0.01 / 3.141592653589793
 BEAM_EI = 1.0
+STOKES_MU = 0.01
 
 
 # ---- PyTorch ----------------------------------------------------------------------
@@ -69,6 +72,42 @@ def torch_plate(model, x, y, q):
     omega_yyyy = d(d(omega_yy, zy), zy)
     biharmonic = d(omega_xxxx + 2 * omega_xxyy + omega_yyyy, a)
     return PLATE_D * biharmonic - q
+
+
+def torch_burgers(model, x, t):
+    """Burgers DeepONet residual (``u_t + u u_x - nu u_xx``) by reverse ZCS, by hand."""
+    import torch
+
+    zx = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    zt = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    u = model(x + zx, t + zt)
+    a = torch.ones_like(u, requires_grad=True)
+    omega = (a * u).sum()
+    omega_x, omega_t = torch.autograd.grad(omega, (zx, zt), create_graph=True)
+    (omega_xx,) = torch.autograd.grad(omega_x, zx, create_graph=True)
+    u_x, u_t, u_xx = (
+        torch.autograd.grad(s, a, create_graph=True)[0] for s in (omega_x, omega_t, omega_xx)
+    )
+    return u_t + u * u_x - BURGERS_NU * u_xx
+
+
+def torch_stokes(model, x, y):
+    """Stokes DeepONet residuals (two momenta, continuity) by reverse ZCS, by hand."""
+    import torch
+
+    zx = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    zy = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    u, v, p = model(x + zx, y + zy)
+    a = [torch.ones_like(f, requires_grad=True) for f in (u, v, p)]
+    omega = sum((w * f).sum() for w, f in zip(a, (u, v, p)))
+    omega_x, omega_y = torch.autograd.grad(omega, (zx, zy), create_graph=True)
+    (omega_xx,) = torch.autograd.grad(omega_x, zx, create_graph=True)
+    (omega_yy,) = torch.autograd.grad(omega_y, zy, create_graph=True)
+    lap_u, lap_v = torch.autograd.grad(omega_xx + omega_yy, a[:2], create_graph=True)
+    u_x, p_x = torch.autograd.grad(omega_x, (a[0], a[2]), create_graph=True)
+    v_y, p_y = torch.autograd.grad(omega_y, (a[1], a[2]), create_graph=True)
+    mu = STOKES_MU
+    return mu * lap_u - p_x, mu * lap_v - p_y, u_x + v_y
 
 
 def _leaf_grads(y, leaves):

@@ -243,7 +243,12 @@ def _torch_residuals(case, problem, data, coords, inputs, device):
     model = model.to(device)
     if method == "hand":
         hand = getattr(handwritten, f"torch_{case['problem']}")
-        return lambda: [hand(model, *coords, *inputs.values())], model, info
+
+        def residuals():
+            out = hand(model, *coords, *inputs.values())
+            return list(out) if isinstance(out, tuple) else [out]
+
+        return residuals, model, info
     if method == "deepxde":
         net = models.deepxde_deeponet(weights).to(device)
         sensors = torch.from_numpy(data["sensors"]).to(device)

@@ -258,7 +258,13 @@ TAYLOR_ROWS = (
     ("jax", ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor")),
     ("torch", ("hand", "zcs", "zcs-fwd")),
 )
-AUTO_CANDIDATES = {"torch": ("zcs", "zcs-fwd"), "jax": ("zcs", "zcs-fwd", "zcs-taylor")}
+AUTO_CANDIDATES = {
+    "torch": ("zcs", "zcs-fwd", "zcs-taylor"),
+    "jax": ("zcs", "zcs-fwd", "zcs-taylor"),
+}
+# torch's auto methods decide at call time; on these DeepONets (not pointwise, every
+# operation with a Taylor rule) they run as the method named here.
+AUTO_RUNS_AS = {"zcs-or-pointwise": "zcs", "taylor-or-zcs": "zcs-taylor"}
 
 
 def taylor(results: Results, sizes: Sizes, machine: str, device: str) -> str:
@@ -313,7 +319,8 @@ def _auto_method(backend: str, order: int) -> str | None:
         from pdecomp.pipeline import auto_method
     except ImportError:  # an older pdecomp without `auto`
         return None
-    return auto_method(backend, order)
+    method = auto_method(backend, order)
+    return AUTO_RUNS_AS.get(method, method)
 
 
 def auto_rows(results: Results, sizes: Sizes) -> list[list[str]]:

@@ -239,3 +239,51 @@ def test_saved_tensor_bytes_counts_each_storage_once():
 
     assert saved_tensor_bytes(forward_only) == 2 * 1000 * 4
     assert saved_tensor_bytes(step) > 2 * 1000 * 4
+
+
+def test_handwritten_torch_burgers_matches_per_point_autograd():
+    model, (x, t) = _torch_double_model()
+    u = model(x, t)
+    reference = (
+        _per_point_derivative(model, (x, t), 1, 1)
+        + u * _per_point_derivative(model, (x, t), 0, 1)
+        - handwritten.BURGERS_NU * _per_point_derivative(model, (x, t), 0, 2)
+    )
+    import torch
+
+    torch.testing.assert_close(handwritten.torch_burgers(model, x, t), reference)
+
+
+def test_handwritten_torch_stokes_matches_pdecomp():
+    import torch
+
+    import pdecomp
+
+    weights = models.deeponet_weights(2, 3, seed=4)
+    model = models.torch_deeponet(weights, models.branch_inputs(2)).double()
+    rng = np.random.default_rng(3)
+    x, y = (torch.from_numpy(rng.uniform(size=6)) for _ in range(2))
+    pde = pdecomp.compile(pdecomp.loads(problems()["stokes"].text), backend="torch")
+    compiled = pde.residuals(model, x, y)
+    for hand, name in zip(handwritten.torch_stokes(model, x, y), compiled):
+        torch.testing.assert_close(hand, compiled[name], rtol=1e-12, atol=1e-12)
+
+
+def test_paper_gpu_report_lists_every_case_against_the_paper():
+    from benchmarks import paper_gpu
+
+    ok = {"status": "ok", "M": 50, "N": 1000, "device_name": "GPU X"}
+    records = [
+        {**ok, "problem": "reaction_diffusion", "method": "zcs", "time_ms": 8.0,
+         "cuda_peak_bytes": 5e7},
+        {**ok, "problem": "reaction_diffusion", "method": "funcloop", "time_ms": 240.0},
+        {"problem": "plate", "method": "datavect", "M": 36, "N": 10000,
+         "status": "not run: past the budget"},
+    ]  # fmt: skip
+    text = paper_gpu.report({"records": records, "wall_s": 60, "device": "cuda", "quick": False})
+    assert "GPU X" in text
+    assert "| reaction_diffusion | 50 × 1000 | zcs | 8.00 | 1.00× | 0.050 | 10 | 0.05 |" in text
+    assert "| reaction_diffusion | 50 × 1000 | funcloop | 240.00 | 30.00× | – | 10 | 0.05 |" in text
+    assert (
+        "| plate | 36 × 10000 | datavect | not run: past the budget | – | – | 144 | 3.3 |" in text
+    )
