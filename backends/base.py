@@ -132,8 +132,12 @@ class Backend(abc.ABC):
     def method_tables(self, plan: Plan, method: str, printer: FrameworkPrinter) -> str:
         """Module-level tables a method needs: fd2/fd4's stencil order, zcs-taylor's directions."""
         if method in ("fd2", "fd4"):
-            comment = f"# Method {method}: the order of the finite-difference stencils."
-            return f"{comment}\nFD_ORDER = {method[2:]}"
+            comment = f"# Method {method}: the stencils' order, and the method named in messages."
+            return f'{comment}\nFD_ORDER = {method[2:]}\nGRID_METHOD = "{method}"'
+        if method == "spectral":
+            return (
+                '# Method spectral: FFT derivatives on the output grid.\nGRID_METHOD = "spectral"'
+            )
         if method in ("zcs-taylor", "taylor-or-zcs"):
             return taylor.tables_source(plan, printer)
         return ""

@@ -3,10 +3,11 @@
 Input: a Plan (through :class:`pdecomp.backends.base.Backend.emit`). Output: module text
 that imports only ``jax`` and ``jax.numpy`` (and ``math`` where constants appear). The
 runtime and the derivative engines are the modules ``pdecomp.backends.engines.jax_*``
-(the finite-difference engine is shared: ``jax_fd`` + ``fd``). The residuals are pure
-functions: usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``. ``create_graph`` is
-accepted for parity with torch and has no effect (nothing to keep). ``zcs-taylor``'s
-directions and polarization weights come from :mod:`pdecomp.backends.taylor`.
+(the grid engine is shared: ``jax_grid`` + ``fd`` or ``jax_spectral`` + ``grid``). The
+residuals are pure functions: usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``.
+``create_graph`` is accepted for parity with torch and has no effect (nothing to keep).
+``zcs-taylor``'s directions and polarization weights come from
+:mod:`pdecomp.backends.taylor`.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ class JaxBackend(Backend):
         "zcs-fwd": ("jax_zcs_fwd",),
         "funcloop": ("jax_leaf", "jax_funcloop"),
         "datavect": ("jax_leaf", "jax_datavect"),
-        "fd2": ("jax_fd", "fd"),
-        "fd4": ("jax_fd", "fd"),
-        "spectral": ("jax_spectral", "spectral"),
+        "fd2": ("jax_grid", "fd", "grid"),
+        "fd4": ("jax_grid", "fd", "grid"),
+        "spectral": ("jax_grid", "jax_spectral", "grid"),
         "zcs-taylor": ("jax_zcs_taylor",),
     }
     fused = ("zcs",)

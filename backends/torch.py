@@ -3,7 +3,7 @@
 Input: a Plan (through :class:`pdecomp.backends.base.Backend.emit`). Output: module text
 that imports only ``torch`` (and ``math`` where constants appear). The runtime and the
 derivative engines are the modules ``pdecomp.backends.engines.torch_*`` (the
-finite-difference engine is shared: ``torch_fd`` + ``fd``).
+grid engine is shared: ``torch_grid`` + ``fd`` or ``torch_spectral`` + ``grid``).
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ class TorchBackend(Backend):
         ),
         "funcloop": ("torch_funcloop",),
         "datavect": ("torch_datavect",),
-        "fd2": ("torch_fd", "fd"),
-        "fd4": ("torch_fd", "fd"),
-        "spectral": ("torch_spectral", "spectral"),
+        "fd2": ("torch_grid", "fd", "grid"),
+        "fd4": ("torch_grid", "fd", "grid"),
+        "spectral": ("torch_grid", "torch_spectral", "grid"),
     }
     fused = ("zcs", "zcs-or-pointwise", "zcs-taylor", "taylor-or-zcs")
 

@@ -88,40 +88,43 @@ def bound():
 
 def _fd_modules(framework):
     fd = importlib.import_module("pdecomp.backends.engines.fd")
-    part = importlib.import_module(f"pdecomp.backends.engines.{framework}_fd")
+    grid = importlib.import_module("pdecomp.backends.engines.grid")
+    part = importlib.import_module(f"pdecomp.backends.engines.{framework}_grid")
     runtime = importlib.import_module(f"pdecomp.backends.engines.{framework}_runtime")
     helpers = {
         n: getattr(part, n) for n in ("_moveaxis", "_concat", "_stack", "_max_abs", "_diff", "_eps")
     }
-    return fd, part, runtime, helpers
+    return fd, grid, part, runtime, helpers
 
 
 @pytest.mark.parametrize("framework", ["torch", "jax"])
 @pytest.mark.parametrize("order", [2, 4])
 def test_fd_stencils_are_exact_on_polynomials_of_their_order(framework, order, bound):
-    fd, part, runtime, helpers = _fd_modules(framework)
-    bound([fd, part], FD_ORDER=order, _keep=runtime._keep, _grid_axis=fd._grid_axis, **helpers)
+    fd, grid, part, runtime, helpers = _fd_modules(framework)
+    bound([fd, part], FD_ORDER=order, _keep=runtime._keep, _grid_axis=grid._grid_axis, **helpers)
     x = np.linspace(-1.0, 2.0, 11)
     h = x[1] - x[0]
     u = np.stack([x**order, 3 * x**order - x])  # (2, 11): a leading batch axis is kept
     exact = np.stack([order * x ** (order - 1), 3 * order * x ** (order - 1) - 1])
     array = torch.tensor(u) if framework == "torch" else jnp.asarray(u)
-    du = np.asarray(fd._difference(array, -1, h))
+    du = np.asarray(fd._grid_derivative(array, -1, h))
     np.testing.assert_allclose(du, exact, rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("framework", ["torch", "jax"])
 def test_fd_grid_axis_reads_axis_and_spacing_and_refuses_bad_grids(framework, bound):
-    fd, part, runtime, helpers = _fd_modules(framework)
-    bound([fd, part], FD_ORDER=2, COORDS=("x", "y"), **helpers)
+    fd, grid, part, runtime, helpers = _fd_modules(framework)
+    bound([grid, part], GRID_METHOD="fd2", GRID_POINTS=3, COORDS=("x", "y"), **helpers)
     lib = torch.tensor if framework == "torch" else jnp.asarray
     xs, ys = np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 2, 9), indexing="ij")
-    assert fd._grid_axis("x", lib(xs)) == (-2, pytest.approx(0.25))
-    assert fd._grid_axis("y", lib(ys)) == (-1, pytest.approx(0.25))
-    with pytest.raises(ValueError, match="uniform spacing"):
-        fd._grid_axis("x", lib(np.array([0.0, 0.1, 0.3, 0.4])))
+    assert grid._grid_axis("x", lib(xs)) == (-2, pytest.approx(0.25))
+    assert grid._grid_axis("y", lib(ys)) == (-1, pytest.approx(0.25))
+    with pytest.raises(ValueError, match="fd2 needs uniform spacing"):
+        grid._grid_axis("x", lib(np.array([0.0, 0.1, 0.3, 0.4])))
     with pytest.raises(ValueError, match="exactly one axis"):
-        fd._grid_axis("x", lib(xs + ys))
+        grid._grid_axis("x", lib(xs + ys))
+    with pytest.raises(ValueError, match="at least 3 points"):
+        grid._grid_axis("x", lib(np.array([0.0, 0.5])))
 
 
 def _tables(modules, bound, **extra):

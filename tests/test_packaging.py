@@ -60,6 +60,8 @@ def test_wheel_contains_grammar_and_backends(tmp_path):
         "pdecomp/backends/engines/api.py",
         "pdecomp/backends/engines/torch_zcs.py",
         "pdecomp/backends/engines/fd.py",
+        "pdecomp/backends/engines/grid.py",
+        "pdecomp/backends/engines/torch_jet.py",
         "pdecomp/cli.py",
     ):
         assert required in names

@@ -3,12 +3,13 @@
 Each module here is real, linted, importable Python: the runtime of one framework
 (``torch_runtime``, ``jax_runtime``), the framework-independent public functions
 (``api``), and one derivative engine per method and framework (``torch_zcs``,
-``jax_zcs_fwd``, ...; the finite-difference engine ``fd`` is shared, with a small
-framework part ``torch_fd``/``jax_fd``). A generated module is the per-system part
-(header, tables, ``eq_*`` functions) followed by the text of some of these modules below
-their :data:`SPLICE` line, in the order the backend lists them. Above that line a module
-holds only what makes it importable on its own: its docstring, imports, and placeholders
-for the tables and helpers that the generated module defines elsewhere.
+``jax_zcs_fwd``, ...; the grid engine ``grid`` and its finite differences ``fd`` are
+shared, with a small framework part ``torch_grid``/``jax_grid``). A generated module is
+the per-system part (header, tables, ``eq_*`` functions) followed by the text of some of
+these modules below their :data:`SPLICE` line, in the order the backend lists them.
+Above that line a module holds only what makes it importable on its own: its docstring,
+imports, and placeholders for the tables and helpers that the generated module defines
+elsewhere.
 
 :func:`source` reads that text without importing the module (emitting code never
 imports torch or jax). Tests import the modules directly and bind the tables they read

@@ -1,6 +1,6 @@
-"""The JAX part of the spectral engine (``spectral``): FFT derivative and helpers.
+"""Spectral differentiation for the grid engine (method ``spectral``), in JAX: by FFT.
 
-Input and output: arrays. Spliced before the shared ``spectral`` engine. The grid spacing
+Input and output: arrays. Spliced before the shared ``grid`` engine. The grid spacing
 is read from the coordinate values, so the grids must be concrete (not traced).
 """
 
@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
-COORDS: tuple = ()  # placeholders: the generated module's table and the shared engine
-_grid_axis = None
-
-
 # ---- generated modules copy everything below this line ----
-def _grid_axes(coords):
-    """Per coordinate: (axis, h), the axis (negative) along which its grid varies, uniformly.
-
-    The axes and spacings are read from the grids' values, so the grids must be concrete
-    (under jax.jit, close over them rather than passing them as traced arguments).
-    """
-    try:
-        with jax.ensure_compile_time_eval():
-            return [_grid_axis(name, c) for name, c in zip(COORDS, coords)]
-    except jax.errors.ConcretizationTypeError:
-        raise ValueError(
-            "method spectral reads the grid spacing from the coordinate values, which are "
-            "traced here: under jax.jit or jax.vmap, close over the coordinate grids "
-            "instead of passing them as traced arguments"
-        ) from None
+GRID_POINTS = 2  # a grid axis of one point does not vary
 
 
-def _spectral_derivative(u, axis, h):
+def _grid_derivative(u, axis, h):
     """du/dx along `axis` of u, periodic with period n h: rfft, times i k, inverse rfft."""
     n = u.shape[axis]
     k = 2 * math.pi * jnp.fft.rfftfreq(n, d=h).astype(u.dtype)
@@ -43,19 +24,3 @@ def _spectral_derivative(u, axis, h):
     shape[axis] = k.shape[0]
     spectrum = jnp.fft.rfft(u, axis=axis) * (1j * k).reshape(shape)
     return jnp.fft.irfft(spectrum, n=n, axis=axis)
-
-
-def _eps(c):
-    return float(jnp.finfo(c.dtype).eps)
-
-
-def _max_abs(c):
-    return float(jnp.max(jnp.abs(c))) if c.size else 0.0
-
-
-def _diff(c, axis):
-    return jnp.diff(c, axis=axis)
-
-
-def _stack(arrays, axis):
-    return jnp.stack(arrays, axis)

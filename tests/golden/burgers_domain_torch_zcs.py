@@ -483,7 +483,8 @@ def _squeeze(out, axis):
 
 
 def _is_array(value):
-    return isinstance(value, torch.Tensor)
+    """A tensor, or a tensor-like (torch's term): zcs-taylor's jets pass through _fields."""
+    return torch.overrides.is_tensor_like(value)
 
 
 def _unstack(out, axis):

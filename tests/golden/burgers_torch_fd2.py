@@ -60,8 +60,9 @@ COMBINATIONS = {}
 # Vector, tensor and complex equations: name -> its scalar equations, in order.
 GROUPS = {}
 
-# Method fd2: the order of the finite-difference stencils.
+# Method fd2: the stencils' order, and the method named in messages.
 FD_ORDER = 2
+GRID_METHOD = "fd2"
 
 
 def eq_burgers(u, u_x, u_t, u_xx, nu):
@@ -457,7 +458,8 @@ def _squeeze(out, axis):
 
 
 def _is_array(value):
-    return isinstance(value, torch.Tensor)
+    """A tensor, or a tensor-like (torch's term): zcs-taylor's jets pass through _fields."""
+    return torch.overrides.is_tensor_like(value)
 
 
 def _unstack(out, axis):
@@ -484,7 +486,7 @@ def _grad(y, x, create_graph):
     return _grads(y, [x], create_graph)[0]
 
 
-# ---- The PyTorch part of the finite-difference engine (fd): array operations it needs
+# ---- The PyTorch part of the grid engine (grid): the array operations it needs
 
 
 def _grid_axes(coords):
@@ -516,7 +518,7 @@ def _stack(arrays, axis):
     return torch.stack(arrays, axis)
 
 
-# ---- Central finite differences on the output grid (methods fd2, fd4), for any framework
+# ---- Central finite differences (methods fd2, fd4): the grid engine's derivative
 
 
 # First-derivative stencils, weights times the spacing h. CENTRAL: offsets -m..m; EDGE[r]:
@@ -529,35 +531,10 @@ FD_STENCILS = {
         ((-25 / 12, 4, -3, 4 / 3, -1 / 4), (-1 / 4, -5 / 6, 3 / 2, -1 / 2, 1 / 12)),
     ),
 }
+GRID_POINTS = len(FD_STENCILS[FD_ORDER][0])  # a central stencil's width
 
 
-def _grid_axis(name, c):
-    """(axis, h): the one axis (negative) along which grid ``c`` varies, and its spacing."""
-    central = FD_STENCILS[FD_ORDER][0]
-    tol = 64 * _eps(c) * _max_abs(c)
-    varying = [a for a in range(-c.ndim, 0) if c.shape[a] > 1 and _max_abs(_diff(c, a)) > tol]
-    if len(varying) != 1:
-        raise ValueError(
-            f"method fd{FD_ORDER} needs each coordinate grid to vary along exactly one "
-            f"axis; {name!r} (shape {tuple(c.shape)}) varies along axes {varying}"
-        )
-    axis = varying[0]
-    steps = _diff(c, axis)
-    h = float(steps.mean())
-    if _max_abs(steps - h) > tol:
-        raise ValueError(
-            f"method fd{FD_ORDER} needs uniform spacing; {name!r} has steps from "
-            f"{float(steps.min())} to {float(steps.max())} along axis {axis}"
-        )
-    if c.shape[axis] < len(central):
-        raise ValueError(
-            f"method fd{FD_ORDER} needs at least {len(central)} points along each "
-            f"grid axis; {name!r} has {c.shape[axis]} along axis {axis}"
-        )
-    return axis, h
-
-
-def _difference(u, axis, h):
+def _grid_derivative(u, axis, h):
     """du/dx along `axis` of u, spacing h: central stencil inside, one-sided at the edges."""
     central, edge = FD_STENCILS[FD_ORDER]
     m, n = len(edge), u.shape[axis]
@@ -569,12 +546,39 @@ def _difference(u, axis, h):
     return _moveaxis(du, -1, axis)
 
 
-def _derivatives(model, coords, wanted, create_graph, field_axis):
-    """The fields and the derivatives `wanted`, by finite differences on the output grid.
+# ---- Derivatives on the output grid (methods fd2, fd4, spectral), for any framework
 
-    Each coordinate grid varies along one axis with uniform spacing; the output's trailing
-    dimensions are the grid's (leading ones, batch or channels, are kept). Each link of
-    CHAIN is one first-derivative stencil along that coordinate's axis.
+
+def _grid_axis(name, c):
+    """(axis, h): the one axis (negative) along which grid ``c`` varies, and its spacing."""
+    tol = 64 * _eps(c) * _max_abs(c)
+    varying = [a for a in range(-c.ndim, 0) if c.shape[a] > 1 and _max_abs(_diff(c, a)) > tol]
+    if len(varying) != 1:
+        raise ValueError(
+            f"method {GRID_METHOD} needs each coordinate grid to vary along exactly one "
+            f"axis; {name!r} (shape {tuple(c.shape)}) varies along axes {varying}"
+        )
+    axis = varying[0]
+    steps = _diff(c, axis)
+    h = float(steps.mean())
+    if _max_abs(steps - h) > tol:
+        raise ValueError(
+            f"method {GRID_METHOD} needs uniform spacing; {name!r} has steps from "
+            f"{float(steps.min())} to {float(steps.max())} along axis {axis}"
+        )
+    if c.shape[axis] < GRID_POINTS:
+        raise ValueError(
+            f"method {GRID_METHOD} needs at least {GRID_POINTS} points along each "
+            f"grid axis; {name!r} has {c.shape[axis]} along axis {axis}"
+        )
+    return axis, h
+
+
+def _derivatives(model, coords, wanted, create_graph, field_axis):
+    """The outputs and the derivatives `wanted`, by derivatives along the grid's axes.
+
+    The output's trailing dimensions are the grid's (leading ones, batch or channels, are
+    kept).
     """
     axes = _grid_axes(coords)
     fields = _fields(model(*coords), field_axis)
@@ -589,7 +593,7 @@ def _derivatives(model, coords, wanted, create_graph, field_axis):
     d = {"": _stack(fields, 0)}
     for suffix in _links(wanted):
         parent, k = CHAIN[suffix]
-        d[suffix] = _difference(d[parent], *axes[k])
+        d[suffix] = _grid_derivative(d[parent], *axes[k])
     for suffix, group in _by_suffix(wanted):
         for name, f in group:
             values[name] = _keep(d[suffix][f], create_graph)

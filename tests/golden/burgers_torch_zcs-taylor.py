@@ -467,7 +467,8 @@ def _squeeze(out, axis):
 
 
 def _is_array(value):
-    return isinstance(value, torch.Tensor)
+    """A tensor, or a tensor-like (torch's term): zcs-taylor's jets pass through _fields."""
+    return torch.overrides.is_tensor_like(value)
 
 
 def _unstack(out, axis):
@@ -502,14 +503,23 @@ class _NotTaylor(TypeError):
 
 
 class _Frame:
-    """What all jets of one evaluation share: the order K and the collapse ``mix``.
+    """What all jets of one evaluation share: the order K, the batch sizes, the collapse.
 
-    ``mix`` is None, or a (Q, R) tensor: the top coefficient then holds Q combinations of
-    the R directions' top coefficients.
+    ``sizes[k - 1]`` is how many directions c_k holds (None: all): the directions come
+    ordered by the highest order they are needed at, so those of c_k are a prefix of
+    those of c_(k-1), and a direction read only at low orders costs nothing above them.
+    ``mix`` is None, or a (Q, R_K) tensor: the top coefficient then holds Q combinations
+    of the top directions' coefficients.
     """
 
-    def __init__(self, order, mix):
-        self.order, self.mix = order, mix
+    def __init__(self, order, mix, sizes=None):
+        self.order, self.mix, self.sizes = order, mix, sizes
+
+    def cut(self, t, k):
+        """A coefficient of order below k restricted to the directions of c_k."""
+        if t is None or self.sizes is None or t.shape[0] <= self.sizes[k - 1]:
+            return t
+        return t[: self.sizes[k - 1]]
 
     def top(self, lower):
         """Cross terms of order K (one per direction) as the top coefficient holds them."""
@@ -689,7 +699,7 @@ def _mul(a, b):
     for k in range(1, order + 1):
         cross = None
         for i in range(1, k):
-            cross = _plus(cross, _times(sa[i - 1], sb[k - i - 1]))
+            cross = _plus(cross, _times(frame.cut(sa[i - 1], k), frame.cut(sb[k - i - 1], k)))
         if k == order:
             cross = frame.top(cross)
         series.append(_plus(_plus(_times(sa[k - 1], b0), _times(a0, sb[k - 1])), cross))
@@ -716,7 +726,7 @@ def _compose(x, value, derivatives):
         power = {
             k: term
             for k in range(j, order + 1)
-            if (term := _power_term(power, lower, k)) is not None
+            if (term := _power_term(power, lower, k, frame)) is not None
         }
         if not power:
             break
@@ -727,12 +737,12 @@ def _compose(x, value, derivatives):
     return _Jet(value, series, frame)
 
 
-def _power_term(previous, lower, k):
-    """[s^k] of (previous series) * (lower series)."""
+def _power_term(previous, lower, k, frame):
+    """[s^k] of (previous series) * (lower series), on the directions of c_k."""
     term = None
     for i, s in lower.items():
         if k - i in previous:
-            term = _plus(term, previous[k - i] * s)
+            term = _plus(term, frame.cut(previous[k - i], k) * frame.cut(s, k))
     return term
 
 
@@ -893,7 +903,7 @@ def _bilinear(func, a, b):
         cross = None
         for i in range(1, k):
             if sa[i - 1] is not None and sb[k - i - 1] is not None:
-                cross = _plus(cross, both(sa[i - 1], sb[k - i - 1]))
+                cross = _plus(cross, both(frame.cut(sa[i - 1], k), frame.cut(sb[k - i - 1], k)))
         if k == frame.order:
             cross = frame.top(cross)
         terms = [
@@ -1037,18 +1047,24 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
     if not wanted:
         return dict(zip(OUTPUTS, _fields(model(*coords), field_axis)))
     terms = {name: _taylor_terms(name) for name in wanted}
-    order = max(k for parts in terms.values() for k, _, _ in parts)
-    used = sorted({j for parts in terms.values() for _, j, _ in parts})
+    need = {}  # direction -> the highest order read along it
+    for parts in terms.values():
+        for k, j, _ in parts:
+            need[j] = max(need.get(j, 0), k)
+    used = sorted(need, key=lambda j: (-need[j], j))  # highest first: c_k's are a prefix
+    order = need[used[0]]
+    sizes = [sum(need[j] >= k for j in used) for k in range(1, order + 1)]
+    top = used[: sizes[-1]]
     rows = []  # the top order's combinations of directions, one per distinct weighting
     for parts in terms.values():
-        row = tuple(sum(w for k, j, w in parts if k == order and j == d) for d in used)
+        row = _top_row(parts, order, top)
         if any(row) and row not in rows:
             rows.append(row)
     like = coords[0]
     mix = None
-    if len(rows) < len(used):
+    if len(rows) < len(top):
         mix = torch.tensor(rows, dtype=like.dtype, device=like.device)
-    frame = _Frame(order, mix)
+    frame = _Frame(order, mix, sizes)
     directions = torch.tensor([TAYLOR_DIRECTIONS[j] for j in used], dtype=like.dtype)
     directions = directions.to(like.device)
     if order == 1 and mix is not None:  # c_1 is the top order: collapsed from the start
@@ -1059,23 +1075,22 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         start = None if not bool(v.any()) else v.reshape((len(v),) + (1,) * c.ndim)
         jets.append(_Jet(c, [start] + [None] * (order - 1), frame))
     out = model(*jets)  # _NotTaylor from an operation without a Taylor rule
-    fields = _fields(_coefficient(out, None, 0), field_axis)
+    outputs = _fields(out, field_axis)  # jets; a tensor where a field ignores the coordinates
+    fields = [u.value if isinstance(u, _Jet) else u for u in outputs]
     values = dict(zip(OUTPUTS, fields))
     series = {}
     for k in sorted({k for parts in terms.values() for k, _, _ in parts}):
-        batch = len(rows) if k == order and mix is not None else len(used)
-        part = _coefficient(out, k, batch)
-        series[k] = torch.vmap(lambda o: _fields(_rewrap(o, out), field_axis))(part)
+        batch = len(rows) if k == order and mix is not None else sizes[k - 1]
+        series[k] = [_coefficient(u, k, batch) for u in outputs]
     for name, parts in terms.items():
         f = OUTPUTS.index(_field_of(name))
         total = torch.zeros_like(fields[f])
         for k, j, w in parts:
             if k < order or mix is None:
                 total = total + w * series[k][f][used.index(j)]
-        if mix is not None:
-            row = tuple(sum(w for k, j, w in parts if k == order and j == d) for d in used)
-            if any(row):
-                total = total + series[order][f][rows.index(row)]
+        row = _top_row(parts, order, top)
+        if mix is not None and any(row):
+            total = total + series[order][f][rows.index(row)]
         values[name] = _keep(total, create_graph)
     return values
 
@@ -1091,35 +1106,21 @@ def _taylor_terms(name):
     return [(k, j, w) for (k, j), w in parts.items() if w != 0]
 
 
-def _rewrap(part, out):
-    """A coefficient of the functions' wrapped output, as that wrapper again."""
-    return _Outputs(part) if isinstance(out, _Outputs) else part
+def _top_row(parts, order, top):
+    """The weights of one derivative's order-K terms on the top directions."""
+    return tuple(sum(w for k, j, w in parts if k == order and j == d) for d in top)
 
 
 def _field_of(name):
     return COMBINATIONS[name][0] if name in COMBINATIONS else DERIVATIVES[name][0]
 
 
-def _coefficient(out, k, batch):
-    """The model's output with each jet replaced by its value (k None) or c_k (batch, ...).
-
-    A tuple subclass (the functions' wrapper) becomes a plain tuple: what vmap maps over.
-    """
-    if isinstance(out, _Jet):
-        if k is None:
-            return out.value
-        s = out.series[k - 1]
-        if s is None:
-            return out.value.new_zeros((batch,) + tuple(out.value.shape))
-        return s.expand((batch,) + tuple(out.value.shape))
-    if isinstance(out, dict):
-        return {key: _coefficient(v, k, batch) for key, v in out.items()}
-    if isinstance(out, (list, tuple)):
-        items = [_coefficient(v, k, batch) for v in out]
-        return type(out)(items) if k is None else tuple(items)
-    if k is None or not isinstance(out, torch.Tensor):
-        return out
-    return out.new_zeros((batch,) + tuple(out.shape))  # independent of the coordinates
+def _coefficient(u, k, batch):
+    """c_k of one output, (batch, *shape); zero for a field that ignores the coordinates."""
+    s = u.series[k - 1] if isinstance(u, _Jet) else None
+    if s is None:
+        return torch.zeros((batch,) + tuple(u.shape), dtype=u.dtype, device=u.device)
+    return s.expand((batch,) + tuple(u.shape))
 
 
 # ---- Taylor-mode Zero Coordinate Shift for PyTorch (method zcs-taylor), collapsed

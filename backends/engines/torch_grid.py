@@ -1,13 +1,14 @@
-"""The PyTorch part of the finite-difference engine (``fd``): array operations it needs.
+"""The PyTorch part of the grid engine (``grid``): the array operations it needs.
 
-Input and output: tensors. Spliced before the shared ``fd`` engine.
+Input and output: tensors. Spliced before the method's part (``fd``,
+``torch_spectral``) and the shared ``grid`` engine.
 """
 
 from __future__ import annotations
 
 import torch
 
-COORDS: tuple = ()  # placeholders: the generated module's table and the shared engine
+COORDS: tuple = ()  # placeholders: the generated module's tables and the shared engine
 _grid_axis = None
 
 

@@ -1,6 +1,7 @@
-"""The JAX part of the finite-difference engine (``fd``): array operations it needs.
+"""The JAX part of the grid engine (``grid``): the array operations it needs.
 
-Input and output: arrays. Spliced before the shared ``fd`` engine. The grid spacing is
+Input and output: arrays. Spliced before the method's part (``fd``,
+``jax_spectral``) and the shared ``grid`` engine. The grid spacing is
 read from the coordinate values, so the grids must be concrete (not traced).
 """
 
@@ -9,8 +10,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-COORDS: tuple = ()  # placeholders: the generated module's table and the shared engine
-FD_ORDER = 2
+COORDS: tuple = ()  # placeholders: the generated module's tables and the shared engine
+GRID_METHOD = "fd2"
 _grid_axis = None
 
 
@@ -26,7 +27,7 @@ def _grid_axes(coords):
             return [_grid_axis(name, c) for name, c in zip(COORDS, coords)]
     except jax.errors.ConcretizationTypeError:
         raise ValueError(
-            f"method fd{FD_ORDER} reads the grid spacing from the coordinate values, which "
+            f"method {GRID_METHOD} reads the grid spacing from the coordinate values, which "
             f"are traced here: under jax.jit or jax.vmap, close over the coordinate grids "
             f"instead of passing them as traced arguments"
         ) from None
