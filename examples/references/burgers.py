@@ -28,21 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from examples.references import etdrk4
+
 __all__ = ["solve_burgers"]
-
-_CONTOUR_POINTS = 32
-
-
-def _etdrk4_coefficients(lin: np.ndarray, dt: float):
-    """ETDRK4 coefficients for the diagonal linear operator ``lin`` and step ``dt``."""
-    roots = np.exp(1j * np.pi * (np.arange(1, _CONTOUR_POINTS + 1) - 0.5) / _CONTOUR_POINTS)
-    lr = dt * lin[:, None] + roots[None, :]
-    exp_lr = np.exp(lr)
-    q = dt * np.mean((np.exp(lr / 2) - 1.0) / lr, axis=1).real
-    f1 = dt * np.mean((-4.0 - lr + exp_lr * (4.0 - 3.0 * lr + lr**2)) / lr**3, axis=1).real
-    f2 = dt * np.mean((2.0 + lr + exp_lr * (-2.0 + lr)) / lr**3, axis=1).real
-    f3 = dt * np.mean((-4.0 - 3.0 * lr - lr**2 + exp_lr * (4.0 - lr)) / lr**3, axis=1).real
-    return np.exp(dt * lin), np.exp(dt * lin / 2), q, f1, f2, f3
 
 
 def _fourier_resample(u: np.ndarray, n_new: int) -> np.ndarray:
@@ -131,28 +119,4 @@ def solve_burgers(
     if dt <= 0:
         raise ValueError("dt must be positive")
 
-    cache: dict[int, tuple] = {}
-    v = np.fft.rfft(u)
-    out = np.empty((t.size, n_out))
-    t_now = 0.0
-    for j, t_out in enumerate(t):
-        span = t_out - t_now
-        if span > 0:
-            n_sub = max(1, int(np.ceil(span / dt - 1e-9)))
-            step = span / n_sub
-            key = round(step * 2.0**60)
-            if key not in cache:
-                cache[key] = _etdrk4_coefficients(lin, step)
-            e, e2, q, f1, f2, f3 = cache[key]
-            for _ in range(n_sub):
-                nv = nonlinear(v)
-                a = e2 * v + q * nv
-                na = nonlinear(a)
-                b = e2 * v + q * na
-                nb = nonlinear(b)
-                c = e2 * a + q * (2.0 * nb - nv)
-                nc = nonlinear(c)
-                v = e * v + nv * f1 + 2.0 * (na + nb) * f2 + nc * f3
-        t_now = t_out
-        out[j] = np.fft.irfft(v, n)[::stride]
-    return out
+    return etdrk4.integrate(np.fft.rfft(u), lin, nonlinear, t, dt, n, stride, n_out)
