@@ -132,7 +132,7 @@ class Burgers(Problem):
     """
 
     name, equations = "burgers", {"burgers": 1.0}
-    defaults = {"steps": 20000, "m": 32, "n": 1000, "lr": 5e-3}
+    defaults = {"steps": 60000, "m": 32, "n": 1000, "lr": 5e-3}
     harmonics = (1, 2, 3)  # trunk features cos/sin(2 pi j x)
     n_features = 2 * len(harmonics) + 1
     modes = np.arange(1, 9)
