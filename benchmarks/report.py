@@ -256,7 +256,7 @@ def problems_table(results: Results, sizes: Sizes, machine: str, device: str) ->
 
 TAYLOR_ROWS = (
     ("jax", ("hand", "zcs", "zcs-fwd", "zcs-taylor", "taylor")),
-    ("torch", ("hand", "zcs", "zcs-fwd")),
+    ("torch", ("hand", "zcs", "zcs-fwd", "zcs-taylor")),
 )
 AUTO_CANDIDATES = {
     "torch": ("zcs", "zcs-fwd", "zcs-taylor"),

@@ -224,6 +224,24 @@ def test_an_operation_without_a_rule_is_named_or_falls_back():
         torch.nn.functional.layer_norm(_line(x, 2), (6,))
 
 
+def test_a_model_that_needs_real_tensors_falls_back_and_errors_stay_its_own():
+    system = pdecomp.loads(MIXED)
+    x, y = torch.linspace(-1, 1, 6), torch.linspace(0.1, 0.8, 6)
+
+    def converting(x, y):  # torch.as_tensor cannot take a jet
+        return torch.as_tensor(x, dtype=x.dtype).sin() * y**3
+
+    reference = pdecomp.compile(system, "torch", "zcs").residuals(converting, x, y)["e"]
+    fallback = pdecomp.compile(system, "torch", "taylor-or-zcs")
+    torch.testing.assert_close(fallback.residuals(converting, x, y)["e"], reference)
+
+    def broken(x, y):
+        raise RuntimeError("the model's own error")
+
+    with pytest.raises(RuntimeError, match="the model's own error"):
+        fallback.residuals(broken, x, y)
+
+
 def test_auto_takes_taylor_mode_from_third_order_in_torch():
     third = pdecomp.loads("coords x, t\nfields u\neq e: u_t + d(u, x, 3)")
     second = pdecomp.loads("coords x, t\nfields u\neq e: u_t - u_xx")
