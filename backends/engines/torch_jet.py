@@ -94,6 +94,8 @@ class _Jet:
         method = getattr(torch.Tensor, name, None)
         if method is None or name.startswith("_"):
             raise AttributeError(name)
+        if not callable(method):  # a tensor attribute (.T, .grad, ...): no Taylor rule
+            raise _NotTaylor(f"Tensor.{name}")
         return lambda *args, **kwargs: _dispatch(method, (self, *args), kwargs)
 
     def __repr__(self):

@@ -575,24 +575,37 @@ _LAYOUTS = weakref.WeakKeyDictionary()  # model -> {(shapes, dtype, device, axis
 
 
 def _zcs_or_pointwise(model, coords, wanted, create_graph, field_axis):
-    """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS."""
+    """The fields and the derivatives `wanted`: per-point leaves or reverse ZCS.
+
+    A model already found pointwise at these shapes is called on the coordinates as
+    leaves, as hand-written per-point autograd does (no zero scalars to carry through the
+    training step), unless a coordinate is itself differentiated (requires grad).
+    """
+    known = _known_layouts(model)
+    key = (tuple(tuple(c.shape) for c in coords), coords[0].dtype, coords[0].device, field_axis)
+    if wanted and known.get(key) and not any(c.requires_grad for c in coords):
+        xs = [c.detach().requires_grad_(True) for c in coords]
+        return _pointwise(_fields(model(*xs), field_axis), xs, wanted, create_graph)
     zs = [torch.zeros((), dtype=c.dtype, device=c.device, requires_grad=True) for c in coords]
     xs = [c + z for c, z in zip(coords, zs)]
     fields = _fields(model(*xs), field_axis)
-    if wanted and _is_pointwise(model, coords, fields, field_axis):
+    if wanted and _is_pointwise(model, coords, fields, field_axis, known, key):
         return _pointwise(fields, xs, wanted, create_graph)
     return _zcs(fields, zs, wanted, create_graph)
 
 
-def _is_pointwise(model, coords, fields, field_axis):
-    """Whether the per-point passes are exact here (the result is kept per model)."""
+def _known_layouts(model):
+    """The layouts found for ``model``: {key: pointwise?} (a new dict if not weakly kept)."""
+    try:
+        return _LAYOUTS.setdefault(model, {})
+    except TypeError:  # not weakly referenceable: check every time
+        return {}
+
+
+def _is_pointwise(model, coords, fields, field_axis, known, key):
+    """Whether the per-point passes are exact here (the result is kept in ``known``)."""
     if _points_shape_error(coords, fields[0].shape):
         return False
-    key = (tuple(tuple(c.shape) for c in coords), coords[0].dtype, coords[0].device, field_axis)
-    try:
-        known = _LAYOUTS.setdefault(model, {})
-    except TypeError:  # not weakly referenceable: check every time
-        known = {}
     if key not in known:
         known[key] = _independent(model, coords, fields, field_axis)
     return known[key]
