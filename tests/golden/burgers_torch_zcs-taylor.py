@@ -963,6 +963,8 @@ def _dispatch(func, args, kwargs):
         return _pow(*args) if isinstance(args[0], _Jet) else _exp(_mul(_jet_log(args[0]), args[1]))
     if name == "linear":
         return _dense(*args, **kwargs)
+    if name in _CONVOLUTIONS and args and isinstance(args[0], _Jet):
+        return _convolution(func, args, kwargs)
     if name in ("matmul", "mm", "bmm", "mv", "outer", "inner", "dot") and not kwargs:
         return _bilinear(func, *args)
     if name == "einsum":
@@ -974,6 +976,30 @@ def _dispatch(func, args, kwargs):
     if name in _LINEAR and args and not _has_jet(args[1:]) and not _has_jet(kwargs):
         return _linear(lambda t: func(t, *args[1:], **kwargs), args[0])
     raise _NotTaylor(name)
+
+
+# Linear in their input, plus a bias: the bias enters the value only.
+_CONVOLUTIONS = frozenset(
+    "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d".split()
+)
+
+
+def _convolution(func, args, kwargs):
+    """A convolution of a jet: every coefficient convolved, without the bias."""
+    x, rest = args[0], list(args[1:])
+    kwargs = dict(kwargs)
+    if _has_jet(rest) or _has_jet(kwargs):
+        raise _NotTaylor(f"{func.__name__} with weights that depend on the coordinates")
+    value = func(x.value, *rest, **kwargs)
+    if len(rest) >= 2:
+        rest[1] = None
+    else:
+        kwargs["bias"] = None
+    series = [
+        None if s is None else torch.vmap(lambda t: func(t, *rest, **kwargs))(_full(s, x.shape))
+        for s in x.series
+    ]
+    return _Jet(value, series, x.frame)
 
 
 def _dense(x, weight, bias=None):
