@@ -45,9 +45,9 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
     order = need[used[0]]
     sizes = [sum(need[j] >= k for j in used) for k in range(1, order + 1)]
     top = used[: sizes[-1]]
+    row_of = {name: _top_row(parts, order, top) for name, parts in terms.items()}
     rows = []  # the top order's combinations of directions, one per distinct weighting
-    for parts in terms.values():
-        row = _top_row(parts, order, top)
+    for row in row_of.values():
         if any(row) and row not in rows:
             rows.append(row)
     like = coords[0]
@@ -61,8 +61,8 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         directions = mix @ directions
     jets = []
     for i, c in enumerate(coords):
-        v = directions[:, i]
-        start = None if not bool(v.any()) else v.reshape((len(v),) + (1,) * c.ndim)
+        moves = any(TAYLOR_DIRECTIONS[j][i] for j in used)  # from the table: no device sync
+        start = directions[:, i].reshape((-1,) + (1,) * c.ndim) if moves else None
         jets.append(_Jet(c, [start] + [None] * (order - 1), frame))
     out = model(*jets)  # _NotTaylor from an operation without a Taylor rule
     outputs = _fields(out, field_axis)  # jets; a tensor where a field ignores the coordinates
@@ -78,9 +78,8 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         for k, j, w in parts:
             if k < order or mix is None:
                 total = total + w * series[k][f][used.index(j)]
-        row = _top_row(parts, order, top)
-        if mix is not None and any(row):
-            total = total + series[order][f][rows.index(row)]
+        if mix is not None and any(row_of[name]):
+            total = total + series[order][f][rows.index(row_of[name])]
         values[name] = _keep(total, create_graph)
     return values
 

@@ -764,10 +764,11 @@ def _polynomial_derivatives(y, step, order):
     return out
 
 
-def _periodic_derivatives(x, functions, order):
-    """d_j for f with f^(j) = functions[j % 4] (x): sin, cos; sinh, cosh (period 2)."""
-    values = [g(x) for g in functions]
-    return [values[j % len(values)] / math.factorial(j) for j in range(1, order + 1)]
+def _periodic(x, functions):
+    """f(x) for a jet x where f^(j) = functions[j % period]: sin, cos (4); sinh, cosh (2)."""
+    values = [g(x.value) for g in functions]
+    derivatives = [values[j % len(values)] / math.factorial(j) for j in range(1, x.frame.order + 1)]
+    return _compose(x, values[0], derivatives)
 
 
 def _unary(name, x):
@@ -785,11 +786,11 @@ def _unary(name, x):
     if name in ("sin", "cos"):
         cycle = [torch.sin, torch.cos, lambda t: -torch.sin(t), lambda t: -torch.cos(t)]
         shift = 0 if name == "sin" else 1
-        functions = cycle[shift:] + cycle[:shift]
-        return _compose(x, functions[0](x0), _periodic_derivatives(x0, functions, order))
+        return _periodic(x, cycle[shift:] + cycle[:shift])
     if name in ("sinh", "cosh"):
-        functions = [torch.sinh, torch.cosh] if name == "sinh" else [torch.cosh, torch.sinh]
-        return _compose(x, functions[0](x0), _periodic_derivatives(x0, functions, order))
+        return _periodic(
+            x, [torch.sinh, torch.cosh] if name == "sinh" else [torch.cosh, torch.sinh]
+        )
     if name == "sqrt":
         return _pow(x, 0.5)
     if name == "rsqrt":
@@ -889,12 +890,12 @@ def _wrap(value, series, frame):
 
 def _bilinear(func, a, b):
     """func(a, b) for func linear in each argument (matmul, einsum of two operands)."""
-    value = func(_value(a), _value(b))
-    frame = _frame_of(a, b)
     if not isinstance(b, _Jet):
         return _linear(lambda t: func(t, b), a)
     if not isinstance(a, _Jet):
         return _linear(lambda t: func(a, t), b)
+    value = func(a.value, b.value)
+    frame = _frame_of(a, b)
     sa = [None if s is None else _full(s, a.value.shape) for s in a.series]
     sb = [None if s is None else _full(s, b.value.shape) for s in b.series]
     left = torch.vmap(func, in_dims=(0, None))
@@ -961,10 +962,8 @@ def _dispatch(func, args, kwargs):
         return _div(*args)
     if name == "pow" and len(args) == 2 and not kwargs:
         return _pow(*args) if isinstance(args[0], _Jet) else _exp(_mul(_jet_log(args[0]), args[1]))
-    if name == "linear":
-        return _dense(*args, **kwargs)
-    if name in _CONVOLUTIONS and args and isinstance(args[0], _Jet):
-        return _convolution(func, args, kwargs)
+    if name in _BIASED and args and isinstance(args[0], _Jet):
+        return _biased(func, args, kwargs)
     if name in ("matmul", "mm", "bmm", "mv", "outer", "inner", "dot") and not kwargs:
         return _bilinear(func, *args)
     if name == "einsum":
@@ -978,16 +977,17 @@ def _dispatch(func, args, kwargs):
     raise _NotTaylor(name)
 
 
-# Linear in their input, plus a bias: the bias enters the value only.
-_CONVOLUTIONS = frozenset(
-    "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d".split()
+# Linear in their input, plus a bias (argument 3 or ``bias=``): the bias enters the value
+# only. F.linear acts on the last axis, so the direction axis passes as a batch axis; a
+# convolution's coefficients go through torch.vmap.
+_BIASED = frozenset(
+    "linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d".split()
 )
 
 
-def _convolution(func, args, kwargs):
-    """A convolution of a jet: every coefficient convolved, without the bias."""
-    x, rest = args[0], list(args[1:])
-    kwargs = dict(kwargs)
+def _biased(func, args, kwargs):
+    """func(x, weight, bias, ...) of a jet x: every coefficient without the bias."""
+    x, rest, kwargs = args[0], list(args[1:]), dict(kwargs)
     if _has_jet(rest) or _has_jet(kwargs):
         raise _NotTaylor(f"{func.__name__} with weights that depend on the coordinates")
     value = func(x.value, *rest, **kwargs)
@@ -995,22 +995,12 @@ def _convolution(func, args, kwargs):
         rest[1] = None
     else:
         kwargs["bias"] = None
-    series = [
-        None if s is None else torch.vmap(lambda t: func(t, *rest, **kwargs))(_full(s, x.shape))
-        for s in x.series
-    ]
-    return _Jet(value, series, x.frame)
 
+    def unbiased(t):
+        return func(t, *rest, **kwargs)
 
-def _dense(x, weight, bias=None):
-    """F.linear of a jet: the bias enters the value only."""
-    if isinstance(weight, _Jet) or isinstance(bias, _Jet):
-        raise _NotTaylor("linear with weights that depend on the coordinates")
-    value = torch.nn.functional.linear(x.value, weight, bias)
-    series = [
-        None if s is None else torch.nn.functional.linear(_full(s, x.value.shape), weight)
-        for s in x.series
-    ]
+    each = unbiased if func.__name__ == "linear" else torch.vmap(unbiased)
+    series = [None if s is None else each(_full(s, x.shape)) for s in x.series]
     return _Jet(value, series, x.frame)
 
 
@@ -1083,9 +1073,9 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
     order = need[used[0]]
     sizes = [sum(need[j] >= k for j in used) for k in range(1, order + 1)]
     top = used[: sizes[-1]]
+    row_of = {name: _top_row(parts, order, top) for name, parts in terms.items()}
     rows = []  # the top order's combinations of directions, one per distinct weighting
-    for parts in terms.values():
-        row = _top_row(parts, order, top)
+    for row in row_of.values():
         if any(row) and row not in rows:
             rows.append(row)
     like = coords[0]
@@ -1099,8 +1089,8 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         directions = mix @ directions
     jets = []
     for i, c in enumerate(coords):
-        v = directions[:, i]
-        start = None if not bool(v.any()) else v.reshape((len(v),) + (1,) * c.ndim)
+        moves = any(TAYLOR_DIRECTIONS[j][i] for j in used)  # from the table: no device sync
+        start = directions[:, i].reshape((-1,) + (1,) * c.ndim) if moves else None
         jets.append(_Jet(c, [start] + [None] * (order - 1), frame))
     out = model(*jets)  # _NotTaylor from an operation without a Taylor rule
     outputs = _fields(out, field_axis)  # jets; a tensor where a field ignores the coordinates
@@ -1116,9 +1106,8 @@ def _taylor(model, coords, wanted, create_graph, field_axis):
         for k, j, w in parts:
             if k < order or mix is None:
                 total = total + w * series[k][f][used.index(j)]
-        row = _top_row(parts, order, top)
-        if mix is not None and any(row):
-            total = total + series[order][f][rows.index(row)]
+        if mix is not None and any(row_of[name]):
+            total = total + series[order][f][rows.index(row_of[name])]
         values[name] = _keep(total, create_graph)
     return values
 
